@@ -1,0 +1,203 @@
+"""`guanxi plugins`: list installed plugins; enable, disable and purge them."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from guanxi_core import migrate
+from guanxi_core.app import App
+from guanxi_core.cli._runtime import Runtime, current, echo, fail
+from guanxi_core.cli.db import require_current
+from guanxi_core.errors import PluginError
+from guanxi_core.i18n import _
+from guanxi_core.loader import PluginStatus
+from guanxi_core.models import PluginState
+from guanxi_core.models._common import utcnow
+
+cli = typer.Typer(
+    name="plugins", help="List, enable, disable and purge plugins.", invoke_without_command=True
+)
+
+NameArgument = Annotated[
+    str, typer.Argument(help="The plugin's slug, as `guanxi plugins` lists it.")
+]
+
+
+def describe(runtime: Runtime, status: PluginStatus) -> dict[str, Any]:
+    """A plugin's status as plain data (the objects of `guanxi plugins list --json`)."""
+    plugin = status.plugin
+    return {
+        "slug": status.name,
+        "title": runtime.t(plugin.title) if plugin else status.name,
+        "state": status.state,
+        "version": status.version or (plugin.version if plugin else None),
+        "distribution": status.distribution,
+        "builtin": status.builtin,
+        "requires": list(plugin.requires) if plugin else [],
+        "reason": status.reason,
+    }
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    table = Table(box=None, pad_edge=False)
+    for column in ("slug", "state", "version", "distribution", "builtin", "reason"):
+        table.add_column(column, overflow="fold")
+    styles = {"enabled": "green", "disabled": "dim", "failed": "red", "incompatible": "yellow"}
+    for row in rows:
+        table.add_row(
+            row["slug"], f"[{styles[row['state']]}]{row['state']}[/]", row["version"] or "",
+            row["distribution"] or "", "yes" if row["builtin"] else "", row["reason"],
+        )
+    Console(soft_wrap=False).print(table)
+
+
+@cli.callback()
+def plugins(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List installed plugins when no subcommand is given."""
+    if ctx.invoked_subcommand is None:
+        list_plugins(as_json)
+
+
+@cli.command("list")
+def list_plugins(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Every installed plugin: slug, state, version, distribution, builtin and reason."""
+    runtime = current()
+    rows = [describe(runtime, s) for s in runtime.plugin_view().statuses.values()]
+    if as_json:
+        echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _print_table(rows)
+
+
+def _status(runtime: Runtime, app: App, name: str) -> PluginStatus:
+    status = app.statuses.get(name)
+    if status is None:
+        installed = ", ".join(sorted(app.statuses)) or "(none)"
+        fail(runtime.t(_("unknown plugin {name} (installed: {installed})"),
+                       name=name, installed=installed))
+    return status
+
+
+def _refuse_if_required(runtime: Runtime, app: App, name: str, *, purging: bool) -> None:
+    dependents = ", ".join(sorted(p.slug for p in app.enabled_plugins if name in p.requires))
+    if not dependents:
+        return
+    message = (
+        _("cannot purge {name}: {dependents} require(s) it; disable them first") if purging
+        else _("cannot disable {name}: {dependents} require(s) it; disable them first")
+    )
+    fail(runtime.t(message, name=name, dependents=dependents))
+
+
+def store_enabled(app: App, slug: str, enabled: bool) -> None:
+    """Record in `plugin_state` whether plugin `slug` is enabled (insert or update)."""
+    with Session(app.engine) as session:
+        row = session.get(PluginState, slug)
+        if row is None:
+            session.add(PluginState(slug=slug, enabled=enabled))
+        else:
+            row.enabled = enabled
+            row.changed_at = utcnow()
+        session.commit()
+    status = app.statuses.get(slug)
+    if status is not None and status.ok:
+        status.state = "enabled" if enabled else "disabled"
+
+
+@cli.command()
+def enable(name: NameArgument) -> None:
+    """Enable a plugin and migrate its tables."""
+    runtime = current()
+    app = runtime.app()
+    status = _status(runtime, app, name)
+    if status.state == "enabled":
+        echo(runtime.t(_("{name} is already enabled"), name=name))
+        return
+    if not status.ok or status.plugin is None:
+        fail(runtime.t(_("cannot enable {name}: it is {state}: {reason}"),
+                       name=name, state=status.state, reason=status.reason))
+    plugin = status.plugin
+    missing = [r for r in plugin.requires if r not in {p.slug for p in app.enabled_plugins}]
+    if missing:
+        fail(runtime.t(
+            _("cannot enable {name}: it requires {missing} — run `guanxi plugins enable {first}` "
+              "first"),
+            name=name, missing=", ".join(missing), first=missing[0],
+        ))
+    require_current(app)
+    try:
+        app.register(plugin)
+    except PluginError as exc:
+        fail(runtime.t(_("cannot enable {name}: {reason}"), name=name, reason=str(exc)))
+    migrate.upgrade_plugin(app.engine, plugin)
+    store_enabled(app, name, True)
+    echo(runtime.t(_("enabled {name}"), name=name))
+
+
+@cli.command()
+def disable(name: NameArgument) -> None:
+    """Disable a plugin: its screens and fields disappear, its data is kept."""
+    runtime = current()
+    app = runtime.app()
+    if name == "core":
+        fail(runtime.t(_("the core cannot be disabled")))
+    status = _status(runtime, app, name)
+    if status.state == "disabled":
+        echo(runtime.t(_("{name} is already disabled"), name=name))
+        return
+    _refuse_if_required(runtime, app, name, purging=False)
+    require_current(app)
+    store_enabled(app, name, False)
+    echo(runtime.t(_("disabled {name} (its data is kept)"), name=name))
+
+
+def _print_plan(runtime: Runtime, plan: migrate.PurgePlan) -> None:
+    echo(runtime.t(_("Purging {name} drops:"), name=plan.slug))
+    for table, rows in plan.tables:
+        echo("  " + runtime.t(_("table {table} ({rows} rows)"), table=table, rows=rows))
+    if plan.version_table:
+        echo("  " + runtime.t(_("version table {table}"), table=plan.version_table))
+
+
+@cli.command()
+def purge(
+    name: NameArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only print what would be dropped.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop all of a plugin's tables and data, and disable it. Built-in plugins cannot be purged."""
+    runtime = current()
+    app = runtime.app()
+    status = _status(runtime, app, name)
+    plugin = status.plugin
+    if plugin is None:
+        fail(runtime.t(_("cannot purge {name}: {reason}"), name=name, reason=status.reason))
+    plan = migrate.purge_plan(app.engine, plugin)
+    empty = not plan.tables and not plan.version_table
+    if empty:
+        echo(runtime.t(_("{name} has no tables in this database"), name=name))
+    else:
+        _print_plan(runtime, plan)
+    if dry_run:
+        echo(runtime.t(_("dry run: nothing was changed")))
+        return
+    _refuse_if_required(runtime, app, name, purging=True)
+    require_current(app)
+    if not empty and not yes:
+        typer.confirm(runtime.t(_("Drop these tables and all their rows?")), abort=True)
+    migrate.purge(app.engine, plugin)
+    store_enabled(app, name, False)
+    echo(runtime.t(_("purged {name}; it is now disabled"), name=name))

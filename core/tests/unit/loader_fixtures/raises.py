@@ -1,0 +1,1 @@
+raise ImportError("the vendor forgot a dependency")

@@ -1,0 +1,55 @@
+"""The Guanxi plugin SDK: everything a plugin author imports, and nothing else.
+
+`__all__` is the contract; it follows semantic versioning (`SDK_VERSION`).
+"""
+
+from guanxi_core import (
+    ActivityExtension,
+    ActivityKind,
+    Actor,
+    ConflictError,
+    Context,
+    CustomerExtension,
+    Field,
+    FieldError,
+    Filter,
+    NotFoundError,
+    Permission,
+    PermissionDenied,
+    Plugin,
+    Record,
+    Role,
+    Transition,
+    ValidationError,
+    Workflow,
+    WorkflowError,
+    _,
+    hookimpl,
+)
+
+SDK_VERSION = "0.1.0"
+
+__all__ = [
+    "SDK_VERSION",
+    "ActivityExtension",
+    "ActivityKind",
+    "Actor",
+    "ConflictError",
+    "Context",
+    "CustomerExtension",
+    "Field",
+    "FieldError",
+    "Filter",
+    "NotFoundError",
+    "Permission",
+    "PermissionDenied",
+    "Plugin",
+    "Record",
+    "Role",
+    "Transition",
+    "ValidationError",
+    "Workflow",
+    "WorkflowError",
+    "_",
+    "hookimpl",
+]
