@@ -1,0 +1,1 @@
+"""Scale tooling: a data generator and a benchmark of the services against hand-written SQL."""
