@@ -1,0 +1,64 @@
+"""Rendering pages: a full page on a normal request, one block of it on an htmx request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from jinja2_fragments import render_block
+from litestar import Request, Response
+from litestar.enums import MediaType
+
+from guanxi_core import LazyText
+from guanxi_core.i18n import SUPPORTED_LOCALES
+from guanxi_web.state import request_state, web_context
+
+ENVIRONMENT = "guanxi_web.jinja"
+LANGUAGE_NAMES = {"en": "English", "zh_CN": "中文"}
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """Whether htmx sent the request (and it is not a boosted full-page navigation)."""
+    return (
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    )
+
+
+def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """What every template sees: the user, the language, `_`, the CSRF token, the request."""
+    web = web_context(request)
+    state = request_state(request)
+    translator = web.app.translator
+
+    def translate(text: LazyText | str, **params: Any) -> str:
+        return translator.gettext(text, state.locale, **params)
+
+    return {
+        "_": translate,
+        "actor": state.actor,
+        "locale": state.locale,
+        "html_lang": state.locale.replace("_", "-"),
+        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LOCALES],
+        "csrf_token": state.csrf,
+        "path": request.url.path,
+        "current_url": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    """Render `template`; only its `block` when htmx asks and a block is named."""
+    env: jinja2.Environment = request.app.state[ENVIRONMENT]
+    values = {**page_context(request), **(context or {})}
+    if block is not None and is_htmx(request):
+        html = render_block(env, template, block, **values)
+    else:
+        html = env.get_template(template).render(**values)
+    return Response(html, status_code=status_code, media_type=MediaType.HTML, headers=headers or {})
