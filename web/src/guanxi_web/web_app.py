@@ -46,6 +46,9 @@ from guanxi_web.views import auth, customers
 
 logger = logging.getLogger(__name__)
 
+# Each view module lists its route handlers in `ROUTES`.
+VIEWS = (auth, customers)
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTHENTICATED = "authenticated"
 CSRF_FIELD = "csrf_token"
@@ -158,13 +161,7 @@ def create_web_app(
     settings = settings or WebSettings.from_settings(app.settings)
     web = WebContext(app, settings, SessionStore(app.engine, settings))
     handlers: list[ControllerRouterHandler] = [
-        auth.home,
-        auth.login_form,
-        auth.login,
-        auth.logout,
-        auth.choose_locale,
-        customers.customers_list,
-        customers.customer_page,
+        *(route for module in VIEWS for route in module.ROUTES),
         create_static_files_router(
             "/static/web", [static_folder()], opt={"public": True}, name="web-static"
         ),

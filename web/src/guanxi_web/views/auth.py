@@ -149,3 +149,6 @@ def choose_locale(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
 def home(request: Request[Any, Any, Any]) -> Redirect:
     """The start page (the customers list, for now)."""
     return redirect(HOME if request_state(request).actor else "/login")
+
+
+ROUTES = [home, login_form, login, logout, choose_locale]

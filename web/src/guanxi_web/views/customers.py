@@ -88,3 +88,6 @@ def customer_page(request: Request[Any, Any, Any], customer_id: FromPath[int]) -
             "show_activity": _display(request, app.fields.for_entity("activity"), view.activities),
         },
     )
+
+
+ROUTES = [customers_list, customer_page]
