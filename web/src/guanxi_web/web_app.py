@@ -42,12 +42,12 @@ from guanxi_web.state import (
     web_middleware,
 )
 from guanxi_web.templating import build_environment
-from guanxi_web.views import auth, customers
+from guanxi_web.views import auth, customer_page, customers
 
 logger = logging.getLogger(__name__)
 
 # Each view module lists its route handlers in `ROUTES`.
-VIEWS = (auth, customers)
+VIEWS = (auth, customers, customer_page)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTHENTICATED = "authenticated"
