@@ -54,11 +54,14 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
-    """Render `template`; only its `block` when htmx asks and a block is named."""
+    """Render `template`: the whole page, or for htmx only one block of it.
+
+    The block is `block`, by default `content` (the page without its layout).
+    """
     env: jinja2.Environment = request.app.state[ENVIRONMENT]
     values = {**page_context(request), **(context or {})}
-    if block is not None and is_htmx(request):
-        html = render_block(env, template, block, **values)
+    if is_htmx(request):
+        html = render_block(env, template, block or "content", **values)
     else:
         html = env.get_template(template).render(**values)
     return Response(html, status_code=status_code, media_type=MediaType.HTML, headers=headers or {})
