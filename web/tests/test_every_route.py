@@ -39,6 +39,10 @@ MALFORMED_FORM = {
     "ids": "x",
 }
 NOT_A_PAGE = re.compile(r"^/static/")
+# What an attacker types into text fields: markup, and a way out of an attribute into htmx.
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '" hx-get="/evil'
+PAYLOAD = SCRIPT + ATTRIBUTE
 
 
 @dataclass
@@ -92,9 +96,22 @@ def world(app: App, user: Callable[..., Any]) -> World:
     rep1 = user("rep1")
     user("rep2")
     ctx = app.context(rep1)
-    customer = ctx.customers.create({"kind": "person", "name": "Ada Rep-One"})
+    customer = ctx.customers.create(
+        {
+            "kind": "person",
+            "name": "Ada " + PAYLOAD,
+            "address": PAYLOAD,
+            "source": PAYLOAD,
+        }
+    )
+    org = ctx.customers.create({"kind": "organization", "name": "Org " + PAYLOAD})
+    ctx.customers.affiliate(customer.id, org.id, title=PAYLOAD)
+    ctx.customers.tag(customer.id, ["tag " + PAYLOAD])
+    ctx.activities.create(
+        {"kind": "core.note", "customer_id": customer.id, "subject": PAYLOAD, "body": PAYLOAD}
+    )
     task = ctx.activities.create(
-        {"kind": "core.task", "customer_id": customer.id, "subject": "Call back"}
+        {"kind": "core.task", "customer_id": customer.id, "subject": "Call back " + PAYLOAD}
     )
     return World(customer.id, task.id)
 
@@ -198,3 +215,19 @@ def test_htmx_gets_a_fragment_and_a_plain_request_a_full_page(
         fragment = send(admin, endpoint, url, headers={"HX-Request": "true"})
         assert fragment.status_code == 200, f"{endpoint}: {fragment.status_code}"
         assert "<html" not in fragment.text, f"{endpoint}: htmx gets a fragment"
+
+
+def test_user_input_is_escaped_on_every_page(
+    web: Litestar, world: World, signed_in: Callable[..., Any]
+) -> None:
+    admin = signed_in("boss", roles=("admin",))
+    shown = 0
+    for endpoint in endpoints(web):
+        if endpoint.method != "GET":
+            continue
+        for headers in ({}, {"HX-Request": "true"}):
+            response = send(admin, endpoint, endpoint.url(world), headers=headers)
+            assert SCRIPT not in response.text, f"{endpoint} {headers}"
+            assert ATTRIBUTE not in response.text, f"{endpoint} {headers}"
+            shown += "alert(1)" in response.text
+    assert shown, "the payloads were shown somewhere, escaped"
