@@ -25,6 +25,11 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_updated", "updated_at", "id"),
         Index("ix_customer_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_customer_team_updated", "team_id", "updated_at", "id"),
+        # The list's other filters and sorts (migration 0002_list_indexes).
+        Index("ix_customer_created", "created_at", "id"),
+        Index("ix_customer_source_updated", "source", "updated_at", "id"),
+        Index("ix_customer_stage_updated", "lifecycle_stage", "updated_at", "id"),
+        Index("ix_customer_kind_updated", "kind", "updated_at", "id"),
         # On PostgreSQL the index carries search_text, so fragment search walks it in name order
         # as an index-only scan (no heap access for rows that do not match).
         Index("ix_customer_name", "name", "id", postgresql_include=["search_text"]),

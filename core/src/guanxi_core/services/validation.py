@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -46,10 +47,14 @@ def _text(spec: FieldSpec, value: Any) -> Any:
         if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
             raise _fail(spec, "type", _("Enter text."))
         value = str(value)
-    value = value.strip()
+    value = value.replace("\x00", "").strip()  # no database stores a NUL in text
     if spec.max_length is not None and len(value) > spec.max_length:
         raise _fail(spec, "max_length", _("At most {max} characters."), max=spec.max_length)
     return value
+
+
+MAX_INT = 2**63 - 1  # a 64-bit column
+MAX_DECIMAL = Decimal("1e12")  # decimal columns are NUMERIC(14, 2): 12 digits before the point
 
 
 def _choice(spec: FieldSpec, value: Any) -> Any:
@@ -68,9 +73,12 @@ def _int(spec: FieldSpec, value: Any) -> Any:
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise _fail(spec, "type", _("Enter a whole number."))
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise _fail(spec, "type", _("Enter a whole number.")) from None
+    if abs(number) > MAX_INT:
+        raise _fail(spec, "too_large", _("This number is too large."))
+    return number
 
 
 def _number(spec: FieldSpec, value: Any) -> Any:
@@ -83,7 +91,11 @@ def _number(spec: FieldSpec, value: Any) -> Any:
     if not number.is_finite():
         raise _fail(spec, "type", _("Enter a number."))
     if spec.type == "float":
+        if not math.isfinite(float(number)):
+            raise _fail(spec, "too_large", _("This number is too large."))
         return float(number)
+    if abs(number) >= MAX_DECIMAL:
+        raise _fail(spec, "too_large", _("This number is too large."))
     if number != number.quantize(Decimal("0.01")):
         raise _fail(spec, "decimal_places", _("At most two decimal places."))
     return number
@@ -125,7 +137,7 @@ _LIST_FORMATS = {
 
 
 def _list(spec: FieldSpec, value: Any) -> Any:
-    items = _split_list(value)
+    items = [item.replace("\x00", "") for item in _split_list(value)]
     pattern, message = _LIST_FORMATS.get(spec.name, (None, _("Enter text.")))
     for item in items:
         if len(item) > 254 or (pattern is not None and not pattern.match(item)):
