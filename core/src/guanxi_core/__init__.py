@@ -23,6 +23,7 @@ from guanxi_core.hookspecs import hookimpl
 from guanxi_core.i18n import LazyText, _
 from guanxi_core.kinds import ActivityKind
 from guanxi_core.plugin import Plugin
+from guanxi_core.screens import PageSpec, PanelSpec, Redirect, Screen
 from guanxi_core.services.context import Context
 from guanxi_core.services.records import Filter, Page, Record
 from guanxi_core.settings import Settings
@@ -49,13 +50,17 @@ __all__ = [
     "LazyText",
     "NotFoundError",
     "Page",
+    "PageSpec",
+    "PanelSpec",
     "Permission",
     "PermissionDenied",
     "Plugin",
     "PluginError",
     "QueryError",
     "Record",
+    "Redirect",
     "Role",
+    "Screen",
     "Settings",
     "Transition",
     "ValidationError",

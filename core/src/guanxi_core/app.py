@@ -23,6 +23,7 @@ from guanxi_core.kinds import ActivityKind
 from guanxi_core.loader import PluginStatus, check_manifest, discover
 from guanxi_core.models import PluginState, User, UserRole
 from guanxi_core.plugin import Plugin
+from guanxi_core.screens import AUTHENTICATED, PageSpec, PanelSpec
 from guanxi_core.services._store import deny_all
 from guanxi_core.services.context import Context
 from guanxi_core.settings import Settings
@@ -49,6 +50,8 @@ class _Declarations:
     kinds: list[ActivityKind]
     extensions: list[type[Extension]]
     workflows: list[Workflow]
+    pages: list[PageSpec]
+    panels: list[PanelSpec]
 
 
 class App:
@@ -65,6 +68,8 @@ class App:
         kinds: every activity kind, by key.
         workflows: every workflow, by name.
         tables: extension table name → owning plugin slug.
+        pages: every plugin page (`/p/<slug>/...`), in registration order.
+        panels: slot name → its panels, in display order.
     """
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
@@ -82,6 +87,8 @@ class App:
         self.kinds: dict[str, ActivityKind] = {}
         self.workflows: dict[str, Workflow] = {}
         self.tables: dict[str, str] = {}
+        self.pages: list[PageSpec] = []
+        self.panels: dict[str, list[PanelSpec]] = {}
         self.translator = Translator([("guanxi_core", "guanxi_core")])
         # Derived once per app by services (e.g. the customer select with its joins); filled
         # after registration, so it never holds a half-registered state.
@@ -123,6 +130,8 @@ class App:
             call("register_activity_kinds"),
             call("register_extensions"),
             call("register_workflows"),
+            call("register_pages"),
+            call("register_panels"),
         )
 
     def _problems(self, plugin: Plugin, found: _Declarations) -> list[str]:
@@ -155,6 +164,30 @@ class App:
         for workflow in workflows:
             if workflow.name in self.workflows:
                 problems.append(f"workflow {workflow.name!r} is already registered")
+        problems.extend(self._screen_problems(plugin, found))
+        return problems
+
+    def _screen_problems(self, plugin: Plugin, found: _Declarations) -> list[str]:
+        known = {*self.permissions, *(p.name for p in found.permissions), AUTHENTICATED}
+        problems: list[str] = []
+        routes = {(m, p.route_key) for p in self.pages for m in p.methods}
+        for page in found.pages:
+            declared = [*page.problems()]
+            if page.plugin != plugin.slug:
+                declared.append(f"page {page.path!r} is declared for plugin {page.plugin!r}")
+            if page.permission not in known:
+                declared.append(f"page {page.path!r}: unknown permission {page.permission!r}")
+            for method in page.methods if not declared else ():
+                if (method, page.route_key) in routes:
+                    declared.append(f"route {method} {page.url} is declared twice")
+                routes.add((method, page.route_key))
+            problems.extend(declared)
+        for panel in found.panels:
+            problems.extend(panel.problems())
+            if panel.plugin != plugin.slug:
+                problems.append(f"panel {panel.name!r} is declared for plugin {panel.plugin!r}")
+            if panel.permission is not None and panel.permission not in known:
+                problems.append(f"panel {panel.name!r}: unknown permission {panel.permission!r}")
         return problems
 
     def _apply(self, plugin: Plugin, found: _Declarations) -> None:
@@ -173,6 +206,11 @@ class App:
         for ext in found.extensions:
             self.tables[ext.__table__.name] = plugin.slug
             self.fields.add_extension(ext)
+        self.pages.extend(found.pages)
+        for panel in found.panels:
+            slot = self.panels.setdefault(panel.slot, [])
+            slot.append(panel)
+            slot.sort(key=lambda p: p.order)  # stable: equal orders keep load order
 
     def register(self, plugin: Plugin) -> None:
         """Register an enabled plugin's hooks and declarations; raise `PluginError` on collision.

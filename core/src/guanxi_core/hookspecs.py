@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from guanxi_core.access import Actor, Permission, Role
     from guanxi_core.fields import Extension
     from guanxi_core.kinds import ActivityKind
+    from guanxi_core.screens import PageSpec, PanelSpec
     from guanxi_core.services.context import Context
     from guanxi_core.workflows import Transition, Workflow
 
@@ -89,6 +90,39 @@ def register_workflows() -> Sequence[Workflow]:
 
     Returns:
         The plugin's stand-alone workflows.
+    """
+
+
+@hookspec
+def register_pages() -> Sequence[PageSpec]:
+    """Declare whole pages of the web UI (what `@plugin.page(...)` collects).
+
+    Called once at start-up, for enabled plugins. The web mounts each page at
+    `/p/<slug><path>` behind its permission; a disabled plugin's pages do not exist (404).
+    Pages with `nav=True` appear in the main navigation of users holding the permission.
+    A page outside the plugin's prefix, an invalid path, an unknown permission, or a route
+    declared twice makes the plugin fail to load.
+
+    Returns:
+        The plugin's pages. Each handler is called with a `Screen` and returns HTML (usually
+        `screen.render("<slug>/page.html", ...)`) or `screen.redirect(url)`.
+    """
+
+
+@hookspec
+def register_panels() -> Sequence[PanelSpec]:
+    """Declare panels: fragments shown in named slots of core screens.
+
+    Called once at start-up, for enabled plugins. Slots are `customer.main` and
+    `customer.sidebar` (the 360° customer page; objects `customer` and `view`) and
+    `home.widgets` (the Home screen). Panels of a slot are shown in `order` to users holding
+    their permission, each under its label. A panel that raises is logged and replaced by a
+    small error box; the rest of the page renders. An unknown slot, an unknown permission, or
+    a handler needing objects its slot does not give makes the plugin fail to load.
+
+    Returns:
+        The plugin's panels. Each handler is called as `handler(screen, **objects)` with the
+        slot's objects its signature names, and returns HTML.
     """
 
 

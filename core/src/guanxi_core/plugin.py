@@ -1,9 +1,9 @@
 """The plugin object: a manifest plus the declarations and hooks of one plugin.
 
 A plugin's entry point (group `guanxi.plugins`) names a `Plugin`. The object collects what the
-plugin declares (permissions, roles, activity kinds, extension tables, workflows) and answers the
-core's `register_*` hooks with them; anything else is a plain hook implementation added with
-`@plugin.hook`.
+plugin declares (permissions, roles, activity kinds, extension tables, workflows, pages and
+panels) and answers the core's `register_*` hooks with them; anything else is a plain hook
+implementation added with `@plugin.hook`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import MetaData
 from guanxi_core.access import Permission, Role
 from guanxi_core.hookspecs import hookimpl
 from guanxi_core.i18n import LazyText
+from guanxi_core.screens import AUTHENTICATED, PageHandler, PageSpec, PanelHandler, PanelSpec
 
 if TYPE_CHECKING:
     from guanxi_core.fields import Extension
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from guanxi_core.workflows import Workflow
 
 F = TypeVar("F", bound=Callable[..., Any])
+PageF = TypeVar("PageF", bound=PageHandler)
+PanelF = TypeVar("PanelF", bound=PanelHandler)
 
 
 class Plugin:
@@ -40,6 +43,9 @@ class Plugin:
         migrations: the package holding its Alembic `versions/` (e.g. `guanxi_vip.migrations`);
             None for a plugin without tables.
         translations: `(package, domain)` of its message catalogues, if it ships any.
+        templates: where its Jinja templates are: a package (its `templates/` folder) or a
+            folder. By default the `templates/` folder of the package of its migrations or
+            translations. Templates are namespaced by slug: `templates/vip/briefing.html`.
         builtin: whether it ships with the core and is enabled unless disabled.
         description: one line on what it adds.
     """
@@ -53,6 +59,7 @@ class Plugin:
         requires: Iterable[str] = (),
         migrations: str | None = None,
         translations: tuple[str, str] | None = None,
+        templates: str | Path | None = None,
         builtin: bool = False,
         description: LazyText | str = "",
     ) -> None:
@@ -67,6 +74,7 @@ class Plugin:
         self.requires = tuple(requires)
         self.migrations = migrations
         self.translations = translations
+        self.templates = templates
         self.builtin = builtin
         self.description = description
         self.version = "0"  # set from the distribution by the loader
@@ -77,6 +85,8 @@ class Plugin:
         self.kinds: list[ActivityKind] = []
         self.extensions: list[type[Extension]] = []
         self.workflows: list[Workflow] = []
+        self.pages: list[PageSpec] = []
+        self.panels: list[PanelSpec] = []
         self.hooks = SimpleNamespace()
 
     def __repr__(self) -> str:
@@ -109,6 +119,91 @@ class Plugin:
         """Called when an extension class naming this plugin is created."""
         self.extensions.append(extension)
 
+    def page(
+        self,
+        path: str,
+        *,
+        label: LazyText | str,
+        permission: str = AUTHENTICATED,
+        methods: Iterable[str] = ("GET",),
+        nav: bool = False,
+        order: int = 100,
+    ) -> Callable[[PageF], PageF]:
+        """Declare a page at `/p/<slug><path>`, rendered by the decorated function.
+
+        ```python
+        @plugin.page("/briefing", label=_("Today's guests"), permission="vip.briefing.view",
+                     nav=True)
+        def briefing(screen: Screen) -> str:
+            return screen.render("vip/briefing.html", guests=...)
+        ```
+
+        The handler returns HTML or `screen.redirect(url)`. HTML that is a fragment is shown
+        inside the web's layout, titled with `label`; a template that extends
+        `web/base.html` gives a whole document, sent as it is; an htmx request gets the HTML as
+        it is. Unsafe methods are refused without the form's `csrf_token`.
+
+        Args:
+            path: the path under the plugin's prefix (`/briefing`, `/guests/{guest_id:int}`).
+            label: the page's title and navigation label.
+            permission: the permission needed to open it (default: any signed-in user).
+            methods: the HTTP methods it answers; a POST needs the form's `csrf_token`.
+            nav: whether it is an item of the main navigation.
+            order: its place in the navigation (lower first).
+
+        Returns:
+            A decorator that records the page and returns the function unchanged.
+        """
+
+        def declare(handler: PageF) -> PageF:
+            self.pages.append(
+                PageSpec(
+                    self.slug,
+                    path,
+                    handler,
+                    label,
+                    permission,
+                    tuple(m.upper() for m in methods),
+                    nav,
+                    order,
+                )
+            )
+            return handler
+
+        return declare
+
+    def panel(
+        self,
+        slot: str,
+        *,
+        label: LazyText | str,
+        permission: str | None = None,
+        order: int = 100,
+    ) -> Callable[[PanelF], PanelF]:
+        """Declare a panel in a named slot of a core screen, rendered by the decorated function.
+
+        ```python
+        @plugin.panel("customer.sidebar", label=_("Guest card"))
+        def guest_card(screen: Screen, customer: Record) -> str:
+            return screen.render("vip/guest_card.html", customer=customer)
+        ```
+
+        Args:
+            slot: `customer.main`, `customer.sidebar` or `home.widgets`.
+            label: the panel's heading.
+            permission: the permission needed to see it (default: whoever sees the screen).
+            order: its place in the slot (lower first).
+
+        Returns:
+            A decorator that records the panel and returns the function unchanged.
+        """
+
+        def declare(handler: PanelF) -> PanelF:
+            self.panels.append(PanelSpec(self.slug, slot, handler, label, permission, order))
+            return handler
+
+        return declare
+
     def hook(self, function: F) -> F:
         """Add a hook implementation named after the function (`before_customer_save`, ...)."""
         if not hasattr(function, "guanxi_impl"):
@@ -121,6 +216,26 @@ class Plugin:
         if self.migrations is None:
             return None
         return Path(str(resources.files(self.migrations)))
+
+    def templates_path(self) -> Path | None:
+        """The folder of the plugin's templates, or None if it ships none."""
+        if isinstance(self.templates, Path):
+            return self.templates if self.templates.is_dir() else None
+        package = self.templates
+        if package is None:
+            if self.migrations:
+                package = self.migrations.split(".")[0]
+            elif self.translations:
+                package = self.translations[0]
+            elif type(self) is not Plugin:
+                package = type(self).__module__.split(".")[0]
+            else:
+                return None
+        try:
+            folder = Path(str(resources.files(package) / "templates"))
+        except ModuleNotFoundError:
+            return None
+        return folder if folder.is_dir() else None
 
     # -- answers to the register_* hooks -------------------------------------------------------
     @hookimpl
@@ -147,3 +262,13 @@ class Plugin:
     def register_workflows(self) -> Sequence[Workflow]:
         """The workflows declared with `workflow()`."""
         return list(self.workflows)
+
+    @hookimpl
+    def register_pages(self) -> Sequence[PageSpec]:
+        """The pages declared with `@plugin.page`."""
+        return list(self.pages)
+
+    @hookimpl
+    def register_panels(self) -> Sequence[PanelSpec]:
+        """The panels declared with `@plugin.panel`."""
+        return list(self.panels)

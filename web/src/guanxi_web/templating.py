@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from guanxi_core import Plugin
+from guanxi_web.screens import TEMPLATE_GLOBALS
 
 
 def template_folder(package: str) -> Path | None:
@@ -25,16 +26,6 @@ def template_folder(package: str) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def plugin_package(plugin: Plugin) -> str | None:
-    """The top-level package a plugin lives in (where its templates are looked for)."""
-    module = type(plugin).__module__ if type(plugin) is not Plugin else None
-    if plugin.migrations:
-        return plugin.migrations.split(".")[0]
-    if plugin.translations:
-        return plugin.translations[0]
-    return module.split(".")[0] if module else None
-
-
 def build_environment(plugins: Iterable[Plugin]) -> jinja2.Environment:
     """The Jinja environment of the web UI: the web's own templates first, then each plugin's."""
     loaders: dict[str, jinja2.BaseLoader] = {}
@@ -42,14 +33,15 @@ def build_environment(plugins: Iterable[Plugin]) -> jinja2.Environment:
     assert web is not None
     loaders["web"] = jinja2.FileSystemLoader(web)
     for plugin in plugins:
-        package = plugin_package(plugin)
-        folder = template_folder(package) if package and package != "guanxi_web" else None
-        if folder is not None and plugin.slug not in loaders:
+        folder = plugin.templates_path()  # see Plugin(templates=...)
+        if folder is not None and folder != web and plugin.slug not in loaders:
             loaders[plugin.slug] = jinja2.FileSystemLoader(folder)
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([*loaders.values(), jinja2.PrefixLoader(loaders, ":")]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals.update(TEMPLATE_GLOBALS)
+    return env

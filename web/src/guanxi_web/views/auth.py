@@ -145,10 +145,4 @@ def choose_locale(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     return response
 
 
-@get("/", opt={"public": True}, sync_to_thread=False)
-def home(request: Request[Any, Any, Any]) -> Redirect:
-    """The start page (the customers list, for now)."""
-    return redirect(HOME if request_state(request).actor else "/login")
-
-
-ROUTES = [home, login_form, login, logout, choose_locale]
+ROUTES = [login_form, login, logout, choose_locale]  # Home is views/home.py
