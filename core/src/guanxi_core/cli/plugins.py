@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
 
-from guanxi_core import migrate
+from guanxi_core import migrate, plugin_admin
+from guanxi_core.access import system_actor
 from guanxi_core.app import App
 from guanxi_core.cli._runtime import Runtime, current, echo, fail
-from guanxi_core.cli.db import require_current
-from guanxi_core.errors import PluginError
 from guanxi_core.i18n import _
 from guanxi_core.loader import PluginStatus
-from guanxi_core.models import PluginState
-from guanxi_core.models._common import utcnow
 
 cli = typer.Typer(
     name="plugins", help="List, enable, disable and purge plugins.", invoke_without_command=True
@@ -51,8 +47,12 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     styles = {"enabled": "green", "disabled": "dim", "failed": "red", "incompatible": "yellow"}
     for row in rows:
         table.add_row(
-            row["slug"], f"[{styles[row['state']]}]{row['state']}[/]", row["version"] or "",
-            row["distribution"] or "", "yes" if row["builtin"] else "", row["reason"],
+            row["slug"],
+            f"[{styles[row['state']]}]{row['state']}[/]",
+            row["version"] or "",
+            row["distribution"] or "",
+            "yes" if row["builtin"] else "",
+            row["reason"],
         )
     Console(soft_wrap=False).print(table)
 
@@ -81,38 +81,23 @@ def list_plugins(
 
 
 def _status(runtime: Runtime, app: App, name: str) -> PluginStatus:
-    status = app.statuses.get(name)
-    if status is None:
-        installed = ", ".join(sorted(app.statuses)) or "(none)"
-        fail(runtime.t(_("unknown plugin {name} (installed: {installed})"),
-                       name=name, installed=installed))
-    return status
+    try:
+        return plugin_admin.status_of(app, name)
+    except plugin_admin.PluginRefused as refused:
+        _refuse(runtime, refused)
 
 
-def _refuse_if_required(runtime: Runtime, app: App, name: str, *, purging: bool) -> None:
-    dependents = ", ".join(sorted(p.slug for p in app.enabled_plugins if name in p.requires))
-    if not dependents:
-        return
-    message = (
-        _("cannot purge {name}: {dependents} require(s) it; disable them first") if purging
-        else _("cannot disable {name}: {dependents} require(s) it; disable them first")
-    )
-    fail(runtime.t(message, name=name, dependents=dependents))
+# The command line names the command that fixes a missing requirement.
+_CLI_MESSAGES = {
+    "requires": _(
+        "cannot enable {name}: it requires {missing} — run `guanxi plugins enable {first}` first"
+    ),
+}
 
 
-def store_enabled(app: App, slug: str, enabled: bool) -> None:
-    """Record in `plugin_state` whether plugin `slug` is enabled (insert or update)."""
-    with Session(app.engine) as session:
-        row = session.get(PluginState, slug)
-        if row is None:
-            session.add(PluginState(slug=slug, enabled=enabled))
-        else:
-            row.enabled = enabled
-            row.changed_at = utcnow()
-        session.commit()
-    status = app.statuses.get(slug)
-    if status is not None and status.ok:
-        status.state = "enabled" if enabled else "disabled"
+def _refuse(runtime: Runtime, refused: plugin_admin.PluginRefused) -> NoReturn:
+    message = _CLI_MESSAGES.get(refused.code, refused.message)
+    fail(runtime.t(message, **refused.params))
 
 
 @cli.command()
@@ -120,29 +105,12 @@ def enable(name: NameArgument) -> None:
     """Enable a plugin and migrate its tables."""
     runtime = current()
     app = runtime.app()
-    status = _status(runtime, app, name)
-    if status.state == "enabled":
-        echo(runtime.t(_("{name} is already enabled"), name=name))
-        return
-    if not status.ok or status.plugin is None:
-        fail(runtime.t(_("cannot enable {name}: it is {state}: {reason}"),
-                       name=name, state=status.state, reason=status.reason))
-    plugin = status.plugin
-    missing = [r for r in plugin.requires if r not in {p.slug for p in app.enabled_plugins}]
-    if missing:
-        fail(runtime.t(
-            _("cannot enable {name}: it requires {missing} — run `guanxi plugins enable {first}` "
-              "first"),
-            name=name, missing=", ".join(missing), first=missing[0],
-        ))
-    require_current(app)
     try:
-        app.register(plugin)
-    except PluginError as exc:
-        fail(runtime.t(_("cannot enable {name}: {reason}"), name=name, reason=str(exc)))
-    migrate.upgrade_plugin(app.engine, plugin)
-    store_enabled(app, name, True)
-    echo(runtime.t(_("enabled {name}"), name=name))
+        changed = plugin_admin.enable(app, name, system_actor())
+    except plugin_admin.PluginRefused as refused:
+        _refuse(runtime, refused)
+    message = _("enabled {name}") if changed else _("{name} is already enabled")
+    echo(runtime.t(message, name=name))
 
 
 @cli.command()
@@ -150,16 +118,14 @@ def disable(name: NameArgument) -> None:
     """Disable a plugin: its screens and fields disappear, its data is kept."""
     runtime = current()
     app = runtime.app()
-    if name == "core":
-        fail(runtime.t(_("the core cannot be disabled")))
-    status = _status(runtime, app, name)
-    if status.state == "disabled":
-        echo(runtime.t(_("{name} is already disabled"), name=name))
-        return
-    _refuse_if_required(runtime, app, name, purging=False)
-    require_current(app)
-    store_enabled(app, name, False)
-    echo(runtime.t(_("disabled {name} (its data is kept)"), name=name))
+    try:
+        changed = plugin_admin.disable(app, name, system_actor())
+    except plugin_admin.PluginRefused as refused:
+        _refuse(runtime, refused)
+    message = (
+        _("disabled {name} (its data is kept)") if changed else _("{name} is already disabled")
+    )
+    echo(runtime.t(message, name=name))
 
 
 def _print_plan(runtime: Runtime, plan: migrate.PurgePlan) -> None:
@@ -194,10 +160,12 @@ def purge(
     if dry_run:
         echo(runtime.t(_("dry run: nothing was changed")))
         return
-    _refuse_if_required(runtime, app, name, purging=True)
-    require_current(app)
-    if not empty and not yes:
-        typer.confirm(runtime.t(_("Drop these tables and all their rows?")), abort=True)
-    migrate.purge(app.engine, plugin)
-    store_enabled(app, name, False)
+    try:
+        plugin_admin.refuse_if_required(app, name, purging=True)
+        plugin_admin.refuse_if_behind(app)
+        if not empty and not yes:
+            typer.confirm(runtime.t(_("Drop these tables and all their rows?")), abort=True)
+        plugin_admin.purge(app, name, system_actor())
+    except plugin_admin.PluginRefused as refused:
+        _refuse(runtime, refused)
     echo(runtime.t(_("purged {name}; it is now disabled"), name=name))
