@@ -51,12 +51,21 @@ class World:
 
     customer_id: int
     activity_id: int
+    organization_id: int
+    user_id: int
+    team_id: int
 
 
 # Sample values of path parameters, by name: the ids name rep 1's records.
 SAMPLES: dict[str, Callable[[World], str]] = {
     "customer_id": lambda w: str(w.customer_id),
     "activity_id": lambda w: str(w.activity_id),
+    "other_id": lambda w: str(w.organization_id),
+    "panel": lambda _w: "core",
+    "name": lambda _w: "complete",
+    "user_id": lambda w: str(w.user_id),
+    "team_id": lambda w: str(w.team_id),
+    "slug": lambda _w: "core",
 }
 
 
@@ -93,8 +102,8 @@ def endpoints(web: Litestar) -> Iterator[Endpoint]:
 @pytest.fixture
 def world(app: App, user: Callable[..., Any]) -> World:
     user("admin", roles=("admin",))
-    rep1 = user("rep1")
-    user("rep2")
+    rep1 = user("rep1", team="north")
+    rep2 = user("rep2")
     ctx = app.context(rep1)
     customer = ctx.customers.create(
         {
@@ -113,7 +122,9 @@ def world(app: App, user: Callable[..., Any]) -> World:
     task = ctx.activities.create(
         {"kind": "core.task", "customer_id": customer.id, "subject": "Call back " + PAYLOAD}
     )
-    return World(customer.id, task.id)
+    assert rep1.team_id is not None
+    assert rep2.id is not None
+    return World(customer.id, task.id, org.id, rep2.id, rep1.team_id)
 
 
 def send(client: Any, endpoint: Endpoint, url: str, **kw: Any) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from guanxi_core import App, ConflictError, NotFoundError, ValidationError
+from guanxi_core import App, ConflictError, Filter, NotFoundError, ValidationError
 from guanxi_core.access import Actor
 from guanxi_core.models import AuditEntry
 from guanxi_core.testing import make_actor
@@ -53,6 +53,12 @@ def test_bad_input_gives_field_errors_and_saves_nothing(
         app.context(admin).customers.create(values)
     assert errors_of(caught.value)[field] == code
     assert app.context(admin).customers.list().items == []
+
+
+def test_nul_characters_are_dropped_from_text(app: App, admin: Actor) -> None:
+    customers = app.context(admin).customers
+    saved = customers.create({"name": "Ac\x00me", "address": "\x00", "phones": "138\x00001"})
+    assert (saved["name"], saved["address"], saved["phones"]) == ("Acme", "", ["138001"])
 
 
 def test_update_with_bad_input_keeps_stored_values(app: App, admin: Actor) -> None:
@@ -147,3 +153,111 @@ def test_tags_and_affiliations_appear_in_360(app: App, admin: Actor) -> None:
     assert view.organizations == [{"id": hospital.id, "name": "协和医院", "title": "主任医师"}]
     assert [a["amount"] for a in view.activities] == [Decimal("1234.50")]
     assert ctx.customers.view360(hospital.id).members[0]["name"] == "张医生"
+
+
+# -- lists with search and tags; tags and bulk changes ---------------------------------------
+
+
+def audit_actions(app: App, customer_id: int) -> list[tuple[str, dict[str, object]]]:
+    with Session(app.engine) as session:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "customer", AuditEntry.entity_id == customer_id)
+            .order_by(AuditEntry.id)
+        ).all()
+        return [(e.action, e.changes) for e in entries]
+
+
+def test_list_combines_search_tags_and_filters(app: App, admin: Actor) -> None:
+    customers = app.context(admin).customers
+    zhang = customers.create({"name": "Zhang Wei", "kind": "person"})
+    zhang_co = customers.create({"name": "Zhang Trading", "kind": "organization"})
+    li = customers.create({"name": "Li Na", "phones": ["138 0013 8000"]})
+    customers.tag(zhang.id, ["VIP"])
+    customers.tag(li.id, ["KOL"])
+
+    def names(**kwargs: object) -> list[str]:
+        return sorted(r["name"] for r in customers.list(**kwargs).items)  # type: ignore[arg-type]
+
+    assert names(search="zhang") == ["Zhang Trading", "Zhang Wei"]
+    assert names(search="0013-8000") == ["Li Na"]
+    assert names(search="zhang", filters=[Filter("kind", "eq", "organization")]) == [
+        "Zhang Trading"
+    ]
+    assert names(tags=["VIP"]) == ["Zhang Wei"]
+    assert names(tags=["VIP", "KOL"]) == ["Li Na", "Zhang Wei"]
+    assert names(tags=["VIP"], search="trading") == []
+    assert names(tags=["no such tag"]) == []
+    assert zhang_co.id not in {r.id for r in customers.list(tags=[" VIP "]).items}
+    with pytest.raises(ValidationError):
+        customers.list(tags=["x" * 81])
+
+
+def test_untag_takes_tags_off_and_writes_audit(app: App, admin: Actor) -> None:
+    customers = app.context(admin).customers
+    saved = customers.create({"name": "Acme"})
+    customers.tag(saved.id, ["VIP", "KOL"])
+    assert customers.untag(saved.id, ["VIP", "never there"]) == ["KOL"]
+    assert customers.untag(saved.id, ["VIP"]) == ["KOL"]  # nothing left to take off
+    actions = audit_actions(app, saved.id)
+    assert actions[-1] == ("untag", {"tags": [["VIP"], None]})
+    assert [a for a, _changes in actions].count("untag") == 1
+
+
+def test_tag_many_tags_every_customer_once_with_one_audit_entry_each(
+    app: App, admin: Actor
+) -> None:
+    customers = app.context(admin).customers
+    a = customers.create({"name": "A"}).id
+    b = customers.create({"name": "B"}).id
+    c = customers.create({"name": "C"}).id
+    customers.tag(a, ["VIP"])
+    assert customers.tag_many([a, b, b], ["VIP"]) == 1  # only b is new to the tag
+    assert customers.tags_for([a, b, c]) == {a: ["VIP"], b: ["VIP"]}
+    assert audit_actions(app, b)[-1] == ("tag", {"tags": [None, ["VIP"]]})
+    assert [action for action, _c in audit_actions(app, a)].count("tag") == 1
+    assert customers.untag_many([a, b, c], ["VIP"]) == 2
+    assert customers.tags_for([a, b, c]) == {}
+    assert customers.tag_names() == ["VIP"]
+
+
+def test_bulk_changes_refuse_invisible_customers_and_change_nothing(app: App) -> None:
+    li = make_actor(app, "li")
+    wang = make_actor(app, "wang")
+    mine = app.context(li).customers.create({"name": "Mine"}).id
+    theirs = app.context(wang).customers.create({"name": "Theirs"}).id
+    customers = app.context(li).customers
+    for call in (
+        lambda: customers.tag_many([mine, theirs], ["VIP"]),
+        lambda: customers.untag_many([mine, theirs], ["VIP"]),
+        lambda: customers.update_many([mine, theirs], {"source": "fair"}),
+        lambda: customers.tag_many([mine, 10**9], ["VIP"]),
+    ):
+        with pytest.raises(NotFoundError) as caught:
+            call()
+        assert mine not in caught.value.entity_id  # type: ignore[operator]
+    assert customers.tags_for([mine]) == {}
+    assert customers.get(mine)["source"] is None
+    assert app.context(wang).customers.tags_for([theirs]) == {}
+    assert customers.tags_for([theirs]) == {}  # not visible: not revealed either
+    assert [a for a, _c in audit_actions(app, mine)] == ["create"]
+
+
+def test_update_many_assigns_through_update_with_permission_checks(app: App) -> None:
+    manager = make_actor(app, "boss", roles=["manager"], team="north")
+    rep = make_actor(app, "li", team="north")
+    other = make_actor(app, "wang", team="north")
+    ids = [app.context(rep).customers.create({"name": f"C{i}"}).id for i in range(3)]
+    with pytest.raises(ValidationError) as caught:  # a rep may not give customers away
+        app.context(rep).customers.update_many(ids, {"owner_id": other.id})
+    assert errors_of(caught.value) == {"owner_id": "permission"}
+    assert app.context(rep).customers.update_many(ids, {"owner_id": rep.id}) == 0
+    customers = app.context(manager).customers
+    assert customers.update_many(ids, {"owner_id": other.id}) == 3
+    assert {customers.get(i)["owner_id"] for i in ids} == {other.id}
+    assert audit_actions(app, ids[0])[-1] == ("update", {"owner_id": [rep.id, other.id]})
+    with pytest.raises(ValidationError):
+        customers.update_many(ids, {"owner_id": "nobody"})
+    with pytest.raises(ValidationError) as too_many:
+        customers.update_many(range(1, 1002), {"source": "x"})
+    assert errors_of(too_many.value) == {"ids": "too_many"}

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+import sqlalchemy as sa
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
-from sqlmodel import Session, col, select
+from babel.numbers import format_currency, format_decimal
+from sqlmodel import col, select
 
 from guanxi_core import App
 from guanxi_core.fields import FieldSpec
@@ -23,20 +26,43 @@ from guanxi_core.models import Team, User
 Display = Callable[[FieldSpec, Any], str]
 
 
+@lru_cache(maxsize=32)
+def babel_locale(locale: str) -> Locale:
+    """The parsed Babel locale of a locale code, parsed once.
+
+    Babel's formatting functions accept the code too but parse it on every call: with
+    `zh_CN` that is ~110 µs of a ~120 µs `format_datetime`, ~5 ms for a page of 50 rows.
+    """
+    return Locale.parse(locale)
+
+
 def _names(app: App, references: Mapping[str, set[int]]) -> dict[tuple[str, int], str]:
-    """Display names of the referenced users and teams: one query per kind, not per row."""
+    """Display names of the referenced users and teams: one query for a page, not per row.
+
+    Users and teams come in one statement (`UNION ALL`), on the app's read engine (AUTOCOMMIT
+    on PostgreSQL): no BEGIN/ROLLBACK round trips, and no rollback that makes psycopg forget
+    its prepared statements.
+    """
+    parts: list[Any] = []
+    if references.get("user"):
+        parts.append(
+            select(sa.literal("user"), col(User.id), col(User.display_name)).where(
+                col(User.id).in_(references["user"])
+            )
+        )
+    if references.get("team"):
+        parts.append(
+            select(sa.literal("team"), col(Team.id), col(Team.name)).where(
+                col(Team.id).in_(references["team"])
+            )
+        )
+    if not parts:
+        return {}
+    statement = parts[0].union_all(*parts[1:]) if len(parts) > 1 else parts[0]
     names: dict[tuple[str, int], str] = {}
-    with Session(app.engine) as session:
-        if references.get("user"):
-            for user_id, name in session.execute(
-                select(User.id, User.display_name).where(col(User.id).in_(references["user"]))
-            ):
-                names["user", user_id] = name
-        if references.get("team"):
-            for team_id, name in session.execute(
-                select(Team.id, Team.name).where(col(Team.id).in_(references["team"]))
-            ):
-                names["team", team_id] = name
+    with app.read_engine.connect() as connection:
+        for row in connection.execute(statement):
+            names[str(row[0]), int(row[1])] = str(row[2])
     return names
 
 
@@ -56,6 +82,7 @@ def make_display(
             if spec.references in {"user", "team"} and isinstance(value, int):
                 references.setdefault(spec.references, set()).add(value)
     names = _names(app, references)
+    babel = babel_locale(locale)
 
     def display(spec: FieldSpec, value: Any) -> str:
         if value is None or value == []:
@@ -69,13 +96,32 @@ def make_display(
         if spec.references is not None and isinstance(value, int):
             return names.get((spec.references, value), f"#{value}")
         if isinstance(value, datetime):
-            return format_datetime(value, "medium", locale=locale)
+            return format_datetime(value, "medium", locale=babel)
         if isinstance(value, date):
-            return format_date(value, "medium", locale=locale)
+            return format_date(value, "medium", locale=babel)
         if isinstance(value, bool):
             return translate(_("Yes") if value else _("No"))
         if isinstance(value, int | float | Decimal):
-            return format_decimal(value, locale=locale)
+            return format_decimal(value, locale=babel)
         return str(value)
 
     return display
+
+
+def format_money(amount: Decimal | float | int | None, currency: str | None, locale: str) -> str:
+    """An amount with its currency as the user's language writes it (`¥1,234.50`, `CN¥1,234.50`).
+
+    Args:
+        amount: the amount; None gives an empty text.
+        currency: an ISO 4217 code (`CNY`); without one the bare number is shown.
+        locale: the user's language.
+
+    Returns:
+        The formatted amount.
+    """
+    if amount is None:
+        return ""
+    code = (currency or "").strip().upper()
+    if not code:
+        return format_decimal(amount, format="#,##0.00", locale=babel_locale(locale))
+    return format_currency(amount, code, locale=babel_locale(locale))

@@ -19,8 +19,12 @@ LANGUAGE_NAMES = {"en": "English", "zh_CN": "中文"}
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     """Whether htmx sent the request (and it is not a boosted full-page navigation)."""
+    headers = request.headers
     return (
-        request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        # the back button after an htmx URL push asks for the whole page again
+        and headers.get("hx-history-restore-request") != "true"
     )
 
 
@@ -41,6 +45,7 @@ def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LOCALES],
         "csrf_token": state.csrf,
         "path": request.url.path,
+        "request": request,  # for globals such as slot() and plugin_nav()
         "current_url": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
 

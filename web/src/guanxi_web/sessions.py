@@ -56,6 +56,10 @@ class SessionStore:
 
     def __init__(self, engine: Engine, settings: WebSettings) -> None:
         self.engine = engine
+        # Every request reads its session: one statement in AUTOCOMMIT, not BEGIN, SELECT,
+        # COMMIT (two round trips more on PostgreSQL). The rare writes of `load` are single
+        # statements, atomic on their own.
+        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.settings = settings
 
     def create(self, user_id: int, locale: str | None = None) -> tuple[str, WebSession]:
@@ -81,7 +85,7 @@ class SessionStore:
         if not token or len(token) > 200:
             return None
         sid = token_hash(token)
-        with self.engine.begin() as connection:
+        with self.reader.connect() as connection:
             row = connection.execute(
                 sa.select(
                     web_session.c.user_id,

@@ -1,7 +1,8 @@
-"""The web plugin's tables: server-side sessions and failed sign-in attempts.
+"""The web plugin's tables: server-side sessions, failed sign-in attempts and saved views.
 
-The foreign key of `web_session.user_id` to `user.id` is created by the migration; it is not
-declared here because the plugin's metadata does not hold the core's tables.
+The foreign keys of `web_session.user_id` and `web_saved_view.user_id` to `user.id` are
+created by the migrations; they are not declared here because the plugin's metadata does not
+hold the core's tables.
 """
 
 from __future__ import annotations
@@ -30,4 +31,17 @@ web_login_attempt = sa.Table(
     sa.Column("ip", sa.String(64), nullable=False),
     sa.Column("at", UTCDateTime(), nullable=False),
     sa.Index("ix_web_login_attempt_who", "username", "ip", "at"),
+)
+
+web_saved_view = sa.Table(
+    "web_saved_view",
+    plugin.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("list", sa.String(40), nullable=False),  # which list: "customers"
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("query", sa.String(2000), nullable=False),  # the list's query string
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("user_id", "list", "name", name="uq_web_saved_view_name"),
 )

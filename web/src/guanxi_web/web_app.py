@@ -7,7 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import (
@@ -31,6 +31,7 @@ from guanxi_core import (
     _,
 )
 from guanxi_web.rendering import ENVIRONMENT, is_htmx, render
+from guanxi_web.screens import page_routes
 from guanxi_web.sessions import SessionStore
 from guanxi_web.settings import WebSettings
 from guanxi_web.state import (
@@ -42,12 +43,20 @@ from guanxi_web.state import (
     web_middleware,
 )
 from guanxi_web.templating import build_environment
-from guanxi_web.views import auth, customer_page, customers
+from guanxi_web.views import (
+    activities,
+    admin,
+    auth,
+    customer_page,
+    customer_sidebar,
+    customers,
+    home,
+)
 
 logger = logging.getLogger(__name__)
 
 # Each view module lists its route handlers in `ROUTES`.
-VIEWS = (auth, customers, customer_page)
+VIEWS = (auth, home, customers, customer_page, customer_sidebar, activities, admin)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTHENTICATED = "authenticated"
@@ -160,8 +169,14 @@ def create_web_app(
     """
     settings = settings or WebSettings.from_settings(app.settings)
     web = WebContext(app, settings, SessionStore(app.engine, settings))
-    handlers: list[ControllerRouterHandler] = [
+    views: list[ControllerRouterHandler] = [
         *(route for module in VIEWS for route in module.ROUTES),
+        *page_routes(app),  # plugin pages, at /p/<slug>/...
+    ]
+    handlers: list[ControllerRouterHandler] = [
+        # One router for every view: Litestar 2 (2.25) registered directly wraps a sync GET
+        # handler twice when a POST handler is added on the same path later (a 500).
+        Router(path="/", route_handlers=views),
         create_static_files_router(
             "/static/web", [static_folder()], opt={"public": True}, name="web-static"
         ),

@@ -75,15 +75,21 @@ class ActivityService:
     ) -> Page:
         """A customer's activities, newest first, optionally of some kinds only."""
         self.ctx.require("core.activity.view")
+        if limit == 0:  # e.g. a customer view that shows no activities
+            return Page([])
         spec = self.app.fields.get("activity", "occurred_at")
         stmt = self._select().where(ACTIVITY.c.customer_id == customer_id)
         kinds = tuple(kinds)
         if kinds:
             stmt = stmt.where(ACTIVITY.c.kind.in_(kinds))
         with self.ctx.read() as session:
-            return _store.keyset_page(
+            page = _store.keyset_page(
                 session, ENTITY, stmt, ACTIVITY.c.id, spec, True, limit, cursor
             )
+            # A page with entries proves the customer visible; only an empty one is checked.
+            if not page.items and not self._customer_visible(session, customer_id):
+                raise NotFoundError("customer", customer_id)
+            return page
 
     def list(
         self,
@@ -131,11 +137,14 @@ class ActivityService:
     def _specs(self, kind: str) -> dict[str, Any]:
         return {s.key: s for s in self.app.fields.for_entity("activity", kind)}
 
-    def _visible_customer(self, session: Session, customer_id: Any) -> None:
+    def _customer_visible(self, session: Session | Connection, customer_id: Any) -> bool:
         stmt = select(CUSTOMER.c.id).where(
             CUSTOMER.c.id == customer_id, *self.app.customer_access(self.ctx.actor)
         )
-        if session.execute(stmt).first() is None:
+        return session.execute(stmt).first() is not None
+
+    def _visible_customer(self, session: Session, customer_id: Any) -> None:
+        if not self._customer_visible(session, customer_id):
             raise ValidationError([FieldError("customer_id", "not_found", _("No such customer."))])
 
     def _check_owner(self, session: Session, owner_id: Any) -> None:
@@ -160,6 +169,8 @@ class ActivityService:
         clean, errors = clean_values(self._specs(kind.key), values, creating=True)
         if errors:
             raise ValidationError(errors)
+        if clean.get("occurred_at") is None:  # left blank: it happened now
+            clean.pop("occurred_at", None)
         actor = self.ctx.actor
         clean.setdefault("owner_id", actor.id)
         extensions = self.app.fields.extensions_for("activity", kind.key)
@@ -210,6 +221,8 @@ class ActivityService:
         with self.ctx.transaction() as session:
             activity = self._locked(session, activity_id, version)
             clean, errors = clean_values(self._specs(activity.kind), values, creating=False)
+            if "occurred_at" in clean and clean["occurred_at"] is None:  # the column is NOT NULL
+                errors.append(FieldError("occurred_at", "required", _("This field is required.")))
             if errors:
                 raise ValidationError(errors)
             current = self._get(session, activity_id).values
@@ -289,6 +302,29 @@ class ActivityService:
             return [
                 t for t in workflow.from_state(activity.state) if self._refusal(t, activity) is None
             ]
+
+    def offered_transitions(
+        self, records: Iterable[Record]
+    ) -> dict[int, builtins.list[Transition]]:
+        """The transitions to offer on each activity of a page, by activity id.
+
+        The state, the roles and the permission of each transition decide, as in
+        `available_transitions`, but no guard runs and nothing is queried: a timeline page
+        shows many activities, and a guard may query. A guard still refuses, with its reason,
+        when the transition is made.
+        """
+        self.ctx.require("core.activity.view")
+        actor = self.ctx.actor
+        offered: dict[int, builtins.list[Transition]] = {}
+        for record in records:
+            kind = self.app.kinds.get(str(record.get("kind")))
+            workflow = kind.workflow if kind is not None else None
+            offered[record.id] = (
+                [t for t in workflow.from_state(record.get("state")) if t.allows(actor)]
+                if workflow is not None
+                else []
+            )
+        return offered
 
     def transition(self, activity_id: int, name: str, *, version: int | None = None) -> Record:
         """Make a workflow transition: guards, state change, effects, audit, in one transaction.

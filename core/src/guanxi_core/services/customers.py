@@ -7,8 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection, delete, exists, false, func, literal
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 
 from guanxi_core.errors import FieldError, NotFoundError, ValidationError
@@ -24,12 +25,58 @@ if TYPE_CHECKING:
 
 ENTITY = "customer"
 CUSTOMER = table_of(Customer)
+CUSTOMER_TAG = table_of(CustomerTag)
+TAG = table_of(Tag)
+BULK_LIMIT = 1000
+"""The most customers one bulk call changes (a few pages of a list)."""
 
 
 def search_text(name: str, phones: Iterable[str], emails: Iterable[str]) -> str:
     """The lower-cased text that fragment search looks in."""
     phone_digits = ["".join(ch for ch in p if ch.isdigit() or ch == "+") for p in phones]
     return " | ".join([name, *phone_digits, *emails]).lower()[:2000]
+
+
+def _fragment_clause(text: str) -> ColumnElement[bool] | None:
+    """`search_text` contains `text` (phone numbers without spaces and dashes); None if blank."""
+    fragment = text.strip().lower()
+    if not fragment:
+        return None
+    if fragment.lstrip("+").replace(" ", "").replace("-", "").isdigit():
+        fragment = fragment.replace(" ", "").replace("-", "")
+    escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return CUSTOMER.c.search_text.like(f"%{escaped}%", escape="\\")
+
+
+def _tag_names(names: Iterable[str]) -> builtins.list[str]:
+    """`names` stripped and without repeats; `ValidationError` for a blank or too long one."""
+    clean: builtins.list[str] = []
+    for raw in names:
+        name = raw.strip() if isinstance(raw, str) else ""
+        if not name or len(name) > 80:
+            raise ValidationError(
+                [FieldError("tags", "invalid", _("Enter a tag of at most 80 characters."))]
+            )
+        if name not in clean:
+            clean.append(name)
+    return clean
+
+
+def _unique_ids(customer_ids: Iterable[int]) -> builtins.list[int]:
+    """The ids in ascending order (rows are locked in that order), each once, at most BULK_LIMIT."""
+    ids = sorted(set(customer_ids))
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError(
+            [
+                FieldError(
+                    "ids",
+                    "too_many",
+                    _("Choose at most {max} customers at once."),
+                    {"max": BULK_LIMIT},
+                )
+            ]
+        )
+    return ids
 
 
 @dataclass
@@ -92,6 +139,8 @@ class CustomerService:
         self,
         filters: Iterable[Filter] = (),
         *,
+        search: str = "",
+        tags: Iterable[str] = (),
         sort: str = "-updated_at",
         limit: int = 50,
         cursor: str | None = None,
@@ -100,6 +149,8 @@ class CustomerService:
 
         Args:
             filters: conditions on filterable core or extension fields.
+            search: only customers whose name, phone or e-mail contains this text (as `search`).
+            tags: only customers carrying at least one of these tags.
             sort: a sortable field key, `-` in front for descending; ties break on id.
             limit: the page size (1–500).
             cursor: `next_cursor` of the previous page.
@@ -111,8 +162,14 @@ class CustomerService:
         self.ctx.require("core.customer.view")
         filters = tuple(filters)
         clauses = _store.filter_clauses(self.app.fields, "customer", filters)
+        fragment = _fragment_clause(search)
+        if fragment is not None:
+            clauses.append(fragment)
+        tag_names = _tag_names(tags)
         sort_field, descending = _store.sort_spec(self.app.fields, "customer", sort)
         with self.ctx.read() as session:
+            if tag_names:
+                clauses.append(self._tagged_clause(session, tag_names))
             page = _store.keyset_page(
                 session,
                 ENTITY,
@@ -126,20 +183,33 @@ class CustomerService:
         page.sort, page.filters = sort, filters
         return page
 
+    @staticmethod
+    def _tagged_clause(session: Session | Connection, names: builtins.list[str]) -> Any:
+        """Customers carrying one of the tags `names` (none exist: no customer)."""
+        tag_ids = sorted(session.scalars(select(TAG.c.id).where(TAG.c.name.in_(names))))
+        if not tag_ids:
+            return false()
+        # The ids are written into the statement, not bound: PostgreSQL then plans with the
+        # tag's own frequency (a rare tag: its few rows first; a common one: walk the sort
+        # index), where a generic plan of a prepared statement would take one average path.
+        return exists().where(
+            CUSTOMER_TAG.c.customer_id == CUSTOMER.c.id,
+            CUSTOMER_TAG.c.tag_id.in_(
+                [literal(tag_id, literal_execute=True) for tag_id in tag_ids]
+            ),
+        )
+
     def search(self, text: str, *, limit: int = 20) -> builtins.list[Record]:
         """Visible customers whose name, phone or e-mail contains `text` (any case), by name."""
         self.ctx.require("core.customer.view")
-        fragment = text.strip().lower()
-        if not fragment:
+        fragment = _fragment_clause(text)
+        if fragment is None:
             return []
-        if fragment.lstrip("+").replace(" ", "").replace("-", "").isdigit():
-            fragment = fragment.replace(" ", "").replace("-", "")
-        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         # Pick the page of ids first (on PostgreSQL an index-only scan of ix_customer_name
         # in name order, or the trigram index for rare fragments), then read those rows.
         page = (
             select(CUSTOMER.c.id, CUSTOMER.c.name)
-            .where(CUSTOMER.c.search_text.like(f"%{escaped}%", escape="\\"), *self.visible())
+            .where(fragment, *self.visible())
             .order_by(CUSTOMER.c.name, CUSTOMER.c.id)
             .limit(max(1, min(limit, 200)))
             .subquery("page")
@@ -352,41 +422,187 @@ class CustomerService:
     def tag(self, customer_id: int, names: Iterable[str]) -> builtins.list[str]:
         """Put tags (created if new) on a customer; returns its tags."""
         self.ctx.require("core.customer.edit")
+        wanted = _tag_names(names)
         with self.ctx.transaction() as session:
             self._locked(session, customer_id)
-            added: builtins.list[str] = []
-            for raw in names:
-                name = raw.strip()
-                if not name or len(name) > 80:
-                    raise ValidationError(
-                        [FieldError("tags", "invalid", _("Enter a tag of at most 80 characters."))]
-                    )
-                tag = session.scalars(select(Tag).where(col(Tag.name) == name)).first()
-                if tag is None:
-                    tag = Tag(name=name)
-                    session.add(tag)
-                    session.flush()
+            self._tag(session, customer_id, self._tag_ids(session, wanted, create=True))
+            return self._tags_of(session, customer_id)
+
+    def untag(self, customer_id: int, names: Iterable[str]) -> builtins.list[str]:
+        """Take tags off a customer (names it does not carry are ignored); returns its tags."""
+        self.ctx.require("core.customer.edit")
+        wanted = _tag_names(names)
+        with self.ctx.transaction() as session:
+            self._locked(session, customer_id)
+            self._untag(session, customer_id, self._tag_ids(session, wanted, create=False))
+            return self._tags_of(session, customer_id)
+
+    def tag_many(self, customer_ids: Iterable[int], names: Iterable[str]) -> int:
+        """Put tags on several customers at once, in one transaction, audited per customer.
+
+        Args:
+            customer_ids: the customers (at most `BULK_LIMIT`); every one must be visible.
+            names: the tags, created if new.
+
+        Returns:
+            How many of the customers got a tag they did not carry. If any customer is absent
+            or not visible, `NotFoundError` (its `entity_id`: the ids refused) and nothing
+            changes.
+        """
+        self.ctx.require("core.customer.edit")
+        ids, wanted = _unique_ids(customer_ids), _tag_names(names)
+        with self.ctx.transaction() as session:
+            self._lock_visible(session, ids)
+            tag_ids = self._tag_ids(session, wanted, create=True)
+            return sum(1 for customer_id in ids if self._tag(session, customer_id, tag_ids))
+
+    def untag_many(self, customer_ids: Iterable[int], names: Iterable[str]) -> int:
+        """Take tags off several customers at once; like `tag_many`.
+
+        Returns:
+            How many of the customers carried one of the tags.
+        """
+        self.ctx.require("core.customer.edit")
+        ids, wanted = _unique_ids(customer_ids), _tag_names(names)
+        with self.ctx.transaction() as session:
+            self._lock_visible(session, ids)
+            tag_ids = self._tag_ids(session, wanted, create=False)
+            return sum(1 for customer_id in ids if self._untag(session, customer_id, tag_ids))
+
+    def update_many(self, customer_ids: Iterable[int], values: Mapping[str, Any]) -> int:
+        """Give several customers the same values (e.g. a new owner), in one transaction.
+
+        Each customer goes through `update` (validation, hooks, audit entry).
+
+        Args:
+            customer_ids: the customers (at most `BULK_LIMIT`); every one must be visible.
+            values: field key → new value.
+
+        Returns:
+            How many customers changed. If any customer is absent or not visible,
+            `NotFoundError` (its `entity_id`: the ids refused) and nothing changes; a
+            `ValidationError` for one customer also leaves all unchanged.
+        """
+        self.ctx.require("core.customer.edit")
+        ids = _unique_ids(customer_ids)
+        self._clean(values, creating=False)  # refuse bad input before locking anything
+        with self.ctx.transaction() as session:
+            versions = self._lock_visible(session, ids)
+            return sum(
+                1
+                for customer_id in ids
+                if self.update(customer_id, values).version != versions[customer_id]
+            )
+
+    def tags_for(self, customer_ids: Iterable[int]) -> dict[int, builtins.list[str]]:
+        """The tags of each visible customer of `customer_ids`, by name: one query for a page."""
+        self.ctx.require("core.customer.view")
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return {}
+        stmt = (
+            select(CUSTOMER_TAG.c.customer_id, TAG.c.name)
+            .join(TAG, TAG.c.id == CUSTOMER_TAG.c.tag_id)
+            .join(CUSTOMER, CUSTOMER.c.id == CUSTOMER_TAG.c.customer_id)
+            .where(CUSTOMER_TAG.c.customer_id.in_(ids), *self.visible())
+            .order_by(CUSTOMER_TAG.c.customer_id, TAG.c.name)
+        )
+        tags: dict[int, builtins.list[str]] = {}
+        with self.ctx.read() as session:
+            for customer_id, name in session.execute(stmt):
+                tags.setdefault(customer_id, []).append(name)
+        return tags
+
+    def tag_names(self, *, limit: int = 1000) -> builtins.list[str]:
+        """The names of the tags in use, alphabetically (for pickers), at most `limit`."""
+        self.ctx.require("core.customer.view")
+        with self.ctx.read() as session:
+            return list(session.scalars(select(TAG.c.name).order_by(TAG.c.name).limit(limit)))
+
+    def _lock_visible(self, session: Session, ids: builtins.list[int]) -> dict[int, int]:
+        """Lock the customers `ids` (all visible, or `NotFoundError` naming the others)."""
+        stmt = select(CUSTOMER.c.id, CUSTOMER.c.version).where(
+            CUSTOMER.c.id.in_(ids), *self.visible()
+        )
+        locked = session.execute(stmt.order_by(CUSTOMER.c.id).with_for_update())
+        found: dict[int, int] = {row.id: row.version for row in locked}
+        refused = [customer_id for customer_id in ids if customer_id not in found]
+        if refused:
+            raise NotFoundError(ENTITY, refused)
+        return found
+
+    def _tag_ids(
+        self, session: Session, names: builtins.list[str], *, create: bool
+    ) -> dict[str, int]:
+        """Tag name → id for `names`; missing tags are created, or left out if not `create`."""
+        if not names:
+            return {}
+        stmt = select(TAG.c.name, TAG.c.id).where(TAG.c.name.in_(names))
+        ids: dict[str, int] = {row.name: row.id for row in session.execute(stmt)}
+        for name in names:
+            if name not in ids and create:
+                tag = Tag(name=name)
+                session.add(tag)
+                session.flush()
                 assert tag.id is not None
-                if session.get(CustomerTag, (customer_id, tag.id)) is None:
-                    session.add(
-                        CustomerTag(
-                            customer_id=customer_id, tag_id=tag.id, tagged_by=self.ctx.actor.id
-                        )
-                    )
-                    added.append(name)
-            if added:
-                _store.write_audit(
-                    session, self.ctx.actor, ENTITY, customer_id, "tag", {"tags": [None, added]}
-                )
-            session.flush()
-            return list(
-                session.scalars(
-                    select(Tag.name)
-                    .join(CustomerTag, col(CustomerTag.tag_id) == col(Tag.id))
-                    .where(col(CustomerTag.customer_id) == customer_id)
-                    .order_by(col(Tag.name))
+                ids[name] = tag.id
+        return {name: ids[name] for name in names if name in ids}
+
+    def _tag(self, session: Session, customer_id: int, tag_ids: dict[str, int]) -> bool:
+        """Put the tags on one (locked) customer and audit it; whether any was new to it."""
+        if not tag_ids:
+            return False
+        carried = set(
+            session.scalars(
+                select(CUSTOMER_TAG.c.tag_id).where(
+                    CUSTOMER_TAG.c.customer_id == customer_id,
+                    CUSTOMER_TAG.c.tag_id.in_(tag_ids.values()),
                 )
             )
+        )
+        added = [name for name, tag_id in tag_ids.items() if tag_id not in carried]
+        if not added:
+            return False
+        actor = self.ctx.actor
+        for name in added:
+            session.add(
+                CustomerTag(customer_id=customer_id, tag_id=tag_ids[name], tagged_by=actor.id)
+            )
+        session.flush()
+        _store.write_audit(session, actor, ENTITY, customer_id, "tag", {"tags": [None, added]})
+        return True
+
+    def _untag(self, session: Session, customer_id: int, tag_ids: dict[str, int]) -> bool:
+        """Take the tags off one (locked) customer and audit it; whether it carried any."""
+        if not tag_ids:
+            return False
+        removed_ids = set(
+            session.scalars(
+                delete(CUSTOMER_TAG)
+                .where(
+                    CUSTOMER_TAG.c.customer_id == customer_id,
+                    CUSTOMER_TAG.c.tag_id.in_(tag_ids.values()),
+                )
+                .returning(CUSTOMER_TAG.c.tag_id)
+            )
+        )
+        removed = [name for name, tag_id in tag_ids.items() if tag_id in removed_ids]
+        if not removed:
+            return False
+        _store.write_audit(
+            session, self.ctx.actor, ENTITY, customer_id, "untag", {"tags": [removed, None]}
+        )
+        return True
+
+    def _tags_of(self, session: Session, customer_id: int) -> builtins.list[str]:
+        return list(
+            session.scalars(
+                select(TAG.c.name)
+                .join(CUSTOMER_TAG, CUSTOMER_TAG.c.tag_id == TAG.c.id)
+                .where(CUSTOMER_TAG.c.customer_id == customer_id)
+                .order_by(TAG.c.name)
+            )
+        )
 
     def affiliate(self, person_id: int, organization_id: int, *, title: str | None = None) -> None:
         """Record that a person belongs to an organization (both must be visible)."""
@@ -419,3 +635,57 @@ class CustomerService:
                 "affiliate",
                 {"organization_id": [None, organization_id], "title": [None, title]},
             )
+
+    def unaffiliate(self, person_id: int, organization_id: int) -> bool:
+        """Remove a person from an organization (both must be visible).
+
+        Returns:
+            Whether there was such a link (removing a missing link changes nothing).
+        """
+        self.ctx.require("core.customer.edit")
+        with self.ctx.transaction() as session:
+            self._locked(session, person_id)
+            self._locked(session, organization_id)
+            link = session.get(Affiliation, (person_id, organization_id))
+            if link is None:
+                return False
+            title = link.title
+            session.delete(link)
+            _store.write_audit(
+                session,
+                self.ctx.actor,
+                ENTITY,
+                person_id,
+                "unaffiliate",
+                {"organization_id": [organization_id, None], "title": [title, None]},
+            )
+            return True
+
+    def history_page(
+        self, customer_id: int, *, limit: int = 20, before: int | None = None
+    ) -> tuple[builtins.list[AuditEntry], int | None]:
+        """A page of the customer's audit entries, newest first (keyset on the entry id).
+
+        Args:
+            customer_id: the customer; `NotFoundError` if absent or not visible.
+            limit: the page size (1–200).
+            before: the `next_before` of the previous page (entries older than it).
+
+        Returns:
+            The entries and the `before` of the next page (None on the last page).
+        """
+        self.ctx.require("core.customer.view")
+        limit = max(1, min(limit, 200))
+        with self.ctx.transaction() as session:  # ORM entities: not `read()`
+            self._get(session, customer_id)
+            stmt = select(AuditEntry).where(
+                col(AuditEntry.entity) == ENTITY, col(AuditEntry.entity_id) == customer_id
+            )
+            if before is not None:
+                stmt = stmt.where(col(AuditEntry.id) < before)
+            entries = list(
+                session.scalars(stmt.order_by(col(AuditEntry.id).desc()).limit(limit + 1))
+            )
+        more = len(entries) > limit
+        entries = entries[:limit]
+        return entries, (entries[-1].id if more and entries else None)
