@@ -33,7 +33,7 @@ def test_sign_in_stores_a_session_and_sets_safe_cookie_flags(
     user("rep1")
     response = login(client, "rep1")
     assert response.status_code == 303
-    assert response.headers["location"] == "/customers"
+    assert response.headers["location"] == "/"
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("guanxi_session=")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
@@ -142,4 +142,4 @@ def test_next_never_leaves_the_site(
         },
         follow_redirects=False,
     )
-    assert response.headers["location"] == "/customers"
+    assert response.headers["location"] == "/"

@@ -21,7 +21,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 # Verified against when the user name is unknown, so both failures take the same time.
 _DUMMY_HASH = hash_password("not a password of anyone")
-HOME = "/customers"
+HOME = "/"  # the home screen: my tasks, workflow items, recent activity
 NextParam = Annotated[str, QueryParameter(name="next", max_length=2000)]
 
 
