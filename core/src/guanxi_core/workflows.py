@@ -120,3 +120,11 @@ class Workflow:
     def is_final(self, state: str | None) -> bool:
         """Whether no transition leaves `state`."""
         return not self.from_state(state)
+
+    def is_waiting(self, state: str | None) -> bool:
+        """Whether a record in `state` still waits for someone: some transition leads forward.
+
+        A state no transition leaves is final; so is one whose transitions only lead back to
+        the initial state (a done task can be reopened, but nothing waits on it).
+        """
+        return any(t.target != self.initial for t in self.from_state(state))

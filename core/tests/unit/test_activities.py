@@ -115,3 +115,11 @@ def test_search_by_name_phone_or_email_fragment(app: App, rep: Actor) -> None:
     assert [r["name"] for r in customers.search("0%")] == ["100% Natural_Foods"]
     assert [r["name"] for r in customers.search("l_f")] == ["100% Natural_Foods"]
     assert customers.search("   ") == []
+
+
+def test_a_done_task_waits_for_nobody_though_it_can_be_reopened(app: App) -> None:
+    workflow = app.kinds["core.task"].workflow
+    assert workflow is not None
+    assert workflow.is_waiting("open")
+    assert not workflow.is_waiting("done") and not workflow.is_final("done")
+    assert not workflow.is_waiting("cancelled")

@@ -154,7 +154,7 @@ def activity_views(
         workflow = kind.workflow if kind is not None else None
         state = record.get("state") or ""
         due = record.get("due_at")
-        final = workflow is None or workflow.is_final(state)
+        waiting = workflow is not None and workflow.is_waiting(state)
         views.append(
             ActivityView(
                 id=record.id,
@@ -167,7 +167,7 @@ def activity_views(
                 body=str(record.get("body") or ""),
                 when=display(when_spec, record.get("occurred_at")),
                 due=display(when_spec, due),
-                overdue=isinstance(due, datetime) and due < now and not final,
+                overdue=isinstance(due, datetime) and due < now and waiting,
                 amount=format_money(record.get("amount"), record.get("currency"), locale),
                 owner=display(owner_spec, record.get("owner_id")),
                 state=state,

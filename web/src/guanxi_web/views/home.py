@@ -10,7 +10,7 @@ from litestar import Request, Response, get
 from litestar.response import Redirect
 from sqlmodel import col, select
 
-from guanxi_core import Actor, App, Context, Filter, Record, Workflow
+from guanxi_core import Actor, App, Context, Filter, Record
 from guanxi_core.models import Customer
 from guanxi_web.rendering import render
 from guanxi_web.state import request_state, web_context
@@ -22,29 +22,20 @@ WORKFLOW_LIMIT = 50
 RECENT_LIMIT = 20
 
 
-def is_waiting(workflow: Workflow, state: str | None) -> bool:
-    """Whether a record in `state` still waits for someone: some transition leads forward.
-
-    A state no transition leaves is final; so is one whose transitions only lead back to the
-    initial state (a done task can be reopened, but nothing waits on it).
-    """
-    return any(t.target != workflow.initial for t in workflow.from_state(state))
-
-
 def _open_states(app: App, kinds: Iterable[str]) -> list[str]:
     """The states of the kinds' workflows in which a record still waits for someone."""
     states: set[str] = set()
     for key in kinds:
         workflow = app.kinds[key].workflow
         if workflow is not None:
-            states.update(s for s in workflow.states if is_waiting(workflow, s))
+            states.update(s for s in workflow.states if workflow.is_waiting(s))
     return sorted(states)
 
 
 def _is_open(app: App, record: Record) -> bool:
     kind = app.kinds.get(str(record.get("kind")))
     workflow = kind.workflow if kind is not None else None
-    return workflow is not None and is_waiting(workflow, record.get("state"))
+    return workflow is not None and workflow.is_waiting(record.get("state"))
 
 
 def _my_tasks(app: App, ctx: Context, actor: Actor) -> list[Record]:
