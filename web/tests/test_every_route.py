@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
+import guanxi_core
+import guanxi_web
 from guanxi_core import App
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -242,3 +247,61 @@ def test_user_input_is_escaped_on_every_page(
             assert ATTRIBUTE not in response.text, f"{endpoint} {headers}"
             shown += "alert(1)" in response.text
     assert shown, "the payloads were shown somewhere, escaped"
+
+
+def _catalogue(package: Any) -> Any:
+    folder = Path(package.__file__).parent / "locale/zh_CN/LC_MESSAGES"
+    with (folder / f"{package.__name__}.po").open("rb") as handle:
+        return read_po(handle)
+
+
+class _Texts(HTMLParser):
+    """The text a user reads: text nodes and the attributes read aloud or shown."""
+
+    SHOWN = ("placeholder", "title", "aria-label", "alt", "value")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style"}:
+            self._skip += 1
+        kind = dict(attrs).get("type")
+        for name, value in attrs:
+            if value and name in self.SHOWN and not (name == "value" and kind != "submit"):
+                self.texts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"}:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.texts.append(data.strip())
+
+
+def test_a_chinese_users_pages_show_no_english_message(
+    web: Litestar, world: World, signed_in: Callable[..., Any]
+) -> None:
+    english = {
+        str(m.id)
+        for package in (guanxi_core, guanxi_web)
+        for m in _catalogue(package)
+        if m.id and m.string != m.id and re.search(r"[A-Za-z]{3}", m.id) and "{" not in m.id
+    }
+    admin = signed_in("boss", roles=("admin",), locale="zh_CN")
+    pages = 0
+    for endpoint in endpoints(web):
+        if endpoint.method != "GET":
+            continue
+        response = send(admin, endpoint, endpoint.url(world))
+        if response.status_code != 200:
+            continue
+        parser = _Texts()
+        parser.feed(response.text)
+        untranslated = sorted({t for t in parser.texts if t in english})
+        assert not untranslated, f"{endpoint}: {untranslated}"
+        pages += 1
+    assert pages >= 10
