@@ -20,7 +20,8 @@ from guanxi_core.errors import (
 )
 from guanxi_core.fields import ActivityExtension, CustomerExtension, Field, FieldSpec
 from guanxi_core.hookspecs import hookimpl
-from guanxi_core.i18n import LazyText, _
+from guanxi_core.i18n import LazyPlural, LazyText, _, ngettext, translate
+from guanxi_core.jobs import JobSpec
 from guanxi_core.kinds import ActivityKind
 from guanxi_core.plugin import Plugin
 from guanxi_core.screens import PageSpec, PanelSpec, Redirect, Screen
@@ -47,6 +48,8 @@ __all__ = [
     "FieldSpec",
     "Filter",
     "GuanxiError",
+    "JobSpec",
+    "LazyPlural",
     "LazyText",
     "NotFoundError",
     "Page",
@@ -70,5 +73,7 @@ __all__ = [
     "__version__",
     "create_app",
     "hookimpl",
+    "ngettext",
     "system_actor",
+    "translate",
 ]

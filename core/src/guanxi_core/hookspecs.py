@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from guanxi_core.access import Actor, Permission, Role
     from guanxi_core.fields import Extension
+    from guanxi_core.jobs import JobSpec
     from guanxi_core.kinds import ActivityKind
     from guanxi_core.screens import PageSpec, PanelSpec
     from guanxi_core.services.context import Context
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
 PROJECT = "guanxi"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Mark a function as the implementation of the Guanxi hook of the same name.
+
+`@plugin.hook` applies it for you; use it directly on a class's methods or a module's functions
+registered as a plugin. Options as pluggy's (`@hookimpl(tryfirst=True)`, `wrapper=True`).
+Give the function's parameters no default values: pluggy does not pass them.
+"""
 
 
 @hookspec
@@ -123,6 +130,27 @@ def register_panels() -> Sequence[PanelSpec]:
     Returns:
         The plugin's panels. Each handler is called as `handler(screen, **objects)` with the
         slot's objects its signature names, and returns HTML.
+    """
+
+
+@hookspec
+def register_jobs() -> Sequence[JobSpec]:
+    """Declare jobs: work run on a schedule, or now by hand (what `@plugin.job(...)` collects).
+
+    Called once at start-up, for enabled plugins. Each job is named `<slug>.<name>` and runs
+    either at an interval (`every=timedelta(hours=1)`, at least a minute) or on a five-field
+    cron schedule (`cron="0 7 * * *"`, in the job's time zone, by default the server's); a bad
+    schedule raises `ValueError` when the `JobSpec` is made. `guanxi jobs list` shows each
+    job's schedule, next run and last outcome; `guanxi jobs run NAME` runs one now.
+
+    A run calls `handler(ctx)`, with `ctx` a `Context` acting as the system actor (an
+    administrator), inside one transaction: if the handler raises, nothing it wrote is kept.
+    Every run is recorded (table `job_run`: start, end, duration, `ok` or `failed`, and the
+    handler's returned text or the error). A job whose name is not namespaced by the plugin's
+    slug, or is already registered, makes the plugin fail to load.
+
+    Returns:
+        The plugin's jobs.
     """
 
 

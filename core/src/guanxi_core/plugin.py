@@ -1,14 +1,15 @@
 """The plugin object: a manifest plus the declarations and hooks of one plugin.
 
 A plugin's entry point (group `guanxi.plugins`) names a `Plugin`. The object collects what the
-plugin declares (permissions, roles, activity kinds, extension tables, workflows, pages and
-panels) and answers the core's `register_*` hooks with them; anything else is a plain hook
+plugin declares (permissions, roles, activity kinds, extension tables, workflows, pages,
+panels and jobs) and answers the core's `register_*` hooks with them; anything else is a plain hook
 implementation added with `@plugin.hook`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from sqlalchemy import MetaData
 from guanxi_core.access import Permission, Role
 from guanxi_core.hookspecs import hookimpl
 from guanxi_core.i18n import LazyText
+from guanxi_core.jobs import JobHandler, JobSpec
 from guanxi_core.screens import AUTHENTICATED, PageHandler, PageSpec, PanelHandler, PanelSpec
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 PageF = TypeVar("PageF", bound=PageHandler)
 PanelF = TypeVar("PanelF", bound=PanelHandler)
+JobF = TypeVar("JobF", bound=JobHandler)
 
 
 class Plugin:
@@ -87,6 +90,7 @@ class Plugin:
         self.workflows: list[Workflow] = []
         self.pages: list[PageSpec] = []
         self.panels: list[PanelSpec] = []
+        self.jobs: list[JobSpec] = []
         self.hooks = SimpleNamespace()
 
     def __repr__(self) -> str:
@@ -204,6 +208,62 @@ class Plugin:
 
         return declare
 
+    def job(
+        self,
+        name: str,
+        *,
+        every: timedelta | None = None,
+        cron: str | None = None,
+        timezone: str | None = None,
+        label: LazyText | str | None = None,
+        description: LazyText | str = "",
+    ) -> Callable[[JobF], JobF]:
+        """Declare a job `<slug>.<name>` run by the decorated function, on a schedule.
+
+        ```python
+        @plugin.job("digest", cron="0 7 * * 1-5", label=_("Morning digest"))
+        def digest(ctx: Context) -> str:
+            due = ctx.activities.list(...)
+            return f"{len(due.items)} reminders"
+        ```
+
+        The function is called with a `Context` acting as the system actor, inside one
+        transaction (if it raises, nothing it wrote is kept); the text it returns is recorded
+        with the run. `guanxi jobs run vip.digest` runs it now.
+
+        Args:
+            name: the job's name within the plugin (lower-case, digits, underscores).
+            every: run at this interval (at least one minute).
+            cron: or run on this five-field cron schedule (`minute hour day month weekday`).
+            timezone: the IANA time zone of the cron schedule; by default the server's.
+            label: the job's display name (default: its name).
+            description: one line on what it does.
+
+        Returns:
+            A decorator that records the job and returns the function unchanged.
+
+        Raises:
+            ValueError: on a bad name, no or two schedules, a bad interval, cron expression
+                or time zone — when the plugin is imported.
+        """
+
+        def declare(handler: JobF) -> JobF:
+            self.jobs.append(
+                JobSpec(
+                    self.slug,
+                    name,
+                    handler,
+                    every=every,
+                    cron=cron,
+                    timezone=timezone,
+                    label=label,
+                    description=description,
+                )
+            )
+            return handler
+
+        return declare
+
     def hook(self, function: F) -> F:
         """Add a hook implementation named after the function (`before_customer_save`, ...)."""
         if not hasattr(function, "guanxi_impl"):
@@ -272,3 +332,8 @@ class Plugin:
     def register_panels(self) -> Sequence[PanelSpec]:
         """The panels declared with `@plugin.panel`."""
         return list(self.panels)
+
+    @hookimpl
+    def register_jobs(self) -> Sequence[JobSpec]:
+        """The jobs declared with `@plugin.job`."""
+        return list(self.jobs)

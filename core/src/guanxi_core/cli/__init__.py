@@ -1,4 +1,4 @@
-"""The `guanxi` command line: database, plugins, users and the demo, plus plugins' commands.
+"""The `guanxi` command line: database, plugins, users, jobs and the demo, plus plugins' commands.
 
 `main` is the console script. `build_cli` builds the command tree for one `Runtime` (tests
 invoke it with `typer.testing.CliRunner`). Enabled plugins add commands through the
@@ -16,7 +16,7 @@ import typer
 import typer.main
 
 from guanxi_core.app import App
-from guanxi_core.cli import db, plugins, users
+from guanxi_core.cli import db, jobs, plugins, users
 from guanxi_core.cli._runtime import (
     GuanxiGroup,
     Runtime,
@@ -110,6 +110,7 @@ def build_cli(runtime: Runtime | None = None) -> typer.Typer:
     root.add_typer(db.cli)
     root.add_typer(plugins.cli)
     root.add_typer(users.cli)
+    root.add_typer(jobs.cli)
     root.command("demo")(demo)
     app = runtime.plugin_view()
     failures = _add_plugin_commands(root, app)

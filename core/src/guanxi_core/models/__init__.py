@@ -5,6 +5,7 @@ from guanxi_core.models.accounts import Team, User, UserRole
 from guanxi_core.models.activities import Activity
 from guanxi_core.models.audit import AuditEntry
 from guanxi_core.models.customers import Affiliation, Customer, CustomerKind, CustomerTag, Tag
+from guanxi_core.models.jobs import JobRun
 from guanxi_core.models.system import PluginState
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "CustomerTag",
+    "JobRun",
     "PluginState",
     "Tag",
     "Team",

@@ -28,7 +28,7 @@ def test_check_on_an_empty_database_names_core_and_the_fix(
     result = guanxi("db", "check")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: database is behind: core at (none), head 0002_list_indexes — run `guanxi db upgrade`\n"
+        "error: database is behind: core at (none), head 0003_job_runs — run `guanxi db upgrade`\n"
     )
     assert result.stdout == ""
 
@@ -39,7 +39,7 @@ def test_upgrade_then_check_is_up_to_date(
     monkeypatch.setenv("GUANXI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     upgraded = guanxi("db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert "core: at 0002_list_indexes" in upgraded.stdout
+    assert "core: at 0003_job_runs" in upgraded.stdout
     checked = guanxi("db", "check")
     assert (checked.exit_code, checked.stdout) == (0, "up to date\n")
 
@@ -71,7 +71,7 @@ def test_upgrade_migrates_enabled_plugins_after_the_core(
     mark_enabled(db_url, "vip")
     result = guanxi("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:2] == ["core: at 0002_list_indexes", "vip: at 0001_vip"]
+    assert result.stdout.splitlines()[:2] == ["core: at 0003_job_runs", "vip: at 0001_vip"]
     assert {"vip_guest", "alembic_version_vip"} <= table_names()
     assert guanxi("db", "check").exit_code == 0
 

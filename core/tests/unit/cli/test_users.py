@@ -119,5 +119,5 @@ def test_users_create_refuses_a_database_that_is_behind(
     result = guanxi("users", "create", "zhao", "--password", "long enough")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: database is behind: core at (none), head 0002_list_indexes — run `guanxi db upgrade`\n"
+        "error: database is behind: core at (none), head 0003_job_runs — run `guanxi db upgrade`\n"
     )
