@@ -19,6 +19,7 @@ from guanxi_core.db import make_engine
 from guanxi_core.errors import NotFoundError, PluginError
 from guanxi_core.fields import Extension, FieldRegistry, core_fields
 from guanxi_core.i18n import LazyText, Translator
+from guanxi_core.jobs import JobSpec, job_problems
 from guanxi_core.kinds import ActivityKind
 from guanxi_core.loader import PluginStatus, check_manifest, discover
 from guanxi_core.models import PluginState, User, UserRole
@@ -52,6 +53,7 @@ class _Declarations:
     workflows: list[Workflow]
     pages: list[PageSpec]
     panels: list[PanelSpec]
+    jobs: list[JobSpec]
 
 
 class App:
@@ -70,6 +72,7 @@ class App:
         tables: extension table name → owning plugin slug.
         pages: every plugin page (`/p/<slug>/...`), in registration order.
         panels: slot name → its panels, in display order.
+        jobs: every job, by name (`<slug>.<name>`).
     """
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
@@ -89,6 +92,7 @@ class App:
         self.tables: dict[str, str] = {}
         self.pages: list[PageSpec] = []
         self.panels: dict[str, list[PanelSpec]] = {}
+        self.jobs: dict[str, JobSpec] = {}
         self.translator = Translator([("guanxi_core", "guanxi_core")])
         # Derived once per app by services (e.g. the customer select with its joins); filled
         # after registration, so it never holds a half-registered state.
@@ -132,6 +136,7 @@ class App:
             call("register_workflows"),
             call("register_pages"),
             call("register_panels"),
+            call("register_jobs"),
         )
 
     def _problems(self, plugin: Plugin, found: _Declarations) -> list[str]:
@@ -165,6 +170,7 @@ class App:
             if workflow.name in self.workflows:
                 problems.append(f"workflow {workflow.name!r} is already registered")
         problems.extend(self._screen_problems(plugin, found))
+        problems.extend(job_problems(plugin.slug, found.jobs, self.jobs))
         return problems
 
     def _screen_problems(self, plugin: Plugin, found: _Declarations) -> list[str]:
@@ -211,6 +217,8 @@ class App:
             slot = self.panels.setdefault(panel.slot, [])
             slot.append(panel)
             slot.sort(key=lambda p: p.order)  # stable: equal orders keep load order
+        for job in found.jobs:
+            self.jobs[job.name] = job
 
     def register(self, plugin: Plugin) -> None:
         """Register an enabled plugin's hooks and declarations; raise `PluginError` on collision.
@@ -248,23 +256,63 @@ class App:
         return Context(self, actor)
 
     def actor(self, user_id: int) -> Actor:
-        """The actor of an active user, with the permissions of the user's roles."""
-        with Session(self.engine) as session:
-            user = session.get(User, user_id)
-            if user is None or not user.is_active:
-                raise NotFoundError("user", user_id)
-            roles = frozenset(
-                session.scalars(select(UserRole.role).where(col(UserRole.user_id) == user_id))
-            )
+        """The actor of an active user, with the permissions of the user's roles.
+
+        One statement (the user left-joined to its roles) on the read engine: AUTOCOMMIT on
+        PostgreSQL, so no rollback makes the driver forget its prepared statements.
+        """
+        statement = (
+            select(*self.actor_columns())
+            .outerjoin_from(User, UserRole, col(UserRole.user_id) == col(User.id))
+            .where(col(User.id) == user_id)
+        )
+        with self.read_engine.connect() as connection:
+            rows = connection.execute(statement).all()
+        return self.actor_from_rows(user_id, rows)
+
+    @staticmethod
+    def actor_columns() -> list[Any]:
+        """The columns `actor_from_rows` reads (labelled `actor_*`), from `actor_join`."""
+        return [
+            col(User.id).label("actor_id"),
+            col(User.username).label("actor_username"),
+            col(User.display_name).label("actor_display_name"),
+            col(User.locale).label("actor_locale"),
+            col(User.team_id).label("actor_team_id"),
+            col(User.is_active).label("actor_is_active"),
+            col(UserRole.role).label("actor_role"),
+        ]
+
+    @staticmethod
+    def actor_join(left: Any, user_id: Any) -> Any:
+        """`left` left-joined to the user whose id is the column `user_id`, and its roles.
+
+        With `actor_columns()` a caller reads an actor within a statement of its own (e.g. a
+        web session's row): one row per role, or one row with no role (or no user).
+        """
+        return left.outerjoin(User, col(User.id) == user_id).outerjoin(
+            UserRole, col(UserRole.user_id) == col(User.id)
+        )
+
+    def actor_from_rows(self, user_id: int, rows: Iterable[Any]) -> Actor:
+        """The actor from rows holding `actor_columns()`.
+
+        Raises `NotFoundError` when there is no such user or the user is not active.
+        """
+        mappings = [row._mapping for row in rows]
+        first = mappings[0] if mappings else None
+        if first is None or first["actor_id"] is None or not first["actor_is_active"]:
+            raise NotFoundError("user", user_id)
+        roles = frozenset(str(m["actor_role"]) for m in mappings if m["actor_role"] is not None)
         permissions = frozenset().union(
             *(self.roles[r].permissions for r in roles if r in self.roles)
         )
         return Actor(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            locale=user.locale,
-            team_id=user.team_id,
+            id=int(first["actor_id"]),
+            username=str(first["actor_username"]),
+            display_name=str(first["actor_display_name"]),
+            locale=str(first["actor_locale"]),
+            team_id=first["actor_team_id"],
             roles=roles,
             permissions=permissions,
         )

@@ -72,16 +72,29 @@ def make_display(
     fields: Iterable[FieldSpec],
     records: Iterable[Mapping[str, Any]],
     translate: Callable[[LazyText | str], str],
+    known: dict[tuple[str, int], str] | None = None,
 ) -> Display:
-    """A `display(field, value)` for the templates of one page of `records`."""
+    """A `display(field, value)` for the templates of one page of `records`.
+
+    Args:
+        app: the application (its read engine for the names).
+        locale: the language of the page.
+        fields: the fields displayed.
+        records: the records whose values are displayed (their users and teams are named).
+        translate: translates a text into `locale`.
+        known: names already read for this request (e.g. `RequestState.names`); only the
+            missing ones are read, and added to it, so a page names everything in one query.
+    """
     fields = list(fields)
+    names = known if known is not None else {}
     references: dict[str, set[int]] = {}
     for record in records:
         for spec in fields:
             value = record.get(spec.key)
-            if spec.references in {"user", "team"} and isinstance(value, int):
-                references.setdefault(spec.references, set()).add(value)
-    names = _names(app, references)
+            kind = spec.references
+            if kind in {"user", "team"} and isinstance(value, int) and (kind, value) not in names:
+                references.setdefault(kind, set()).add(value)
+    names.update(_names(app, references))
     babel = babel_locale(locale)
 
     def display(spec: FieldSpec, value: Any) -> str:

@@ -74,6 +74,9 @@ class SavedViews:
 
     def __init__(self, engine: Engine, user_id: int, list_name: str = "customers") -> None:
         self.engine = engine
+        # Reads in AUTOCOMMIT: one statement, no BEGIN/ROLLBACK (on PostgreSQL a rollback makes
+        # psycopg forget the connection's prepared statements).
+        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.user_id = user_id
         self.list_name = list_name
 
@@ -88,13 +91,13 @@ class SavedViews:
             .order_by(T.name, T.id)
             .limit(MAX_VIEWS)
         )
-        with self.engine.connect() as connection:
+        with self.reader.connect() as connection:
             return [SavedView(*row) for row in connection.execute(stmt)]
 
     def get(self, view_id: int) -> SavedView:
         """The user's view `view_id`; `NotFoundError` for a missing or another user's view."""
         stmt = sa.select(T.id, T.name, T.query).where(self._mine(), T.id == view_id)
-        with self.engine.connect() as connection:
+        with self.reader.connect() as connection:
             row = connection.execute(stmt).first()
         if row is None:
             raise NotFoundError("saved_view", view_id)

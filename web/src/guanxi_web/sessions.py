@@ -10,10 +10,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from guanxi_core import Actor, App, NotFoundError
 from guanxi_core.models import utcnow
 from guanxi_web.settings import WebSettings
 from guanxi_web.tables import web_login_attempt, web_session
@@ -82,20 +84,49 @@ class SessionStore:
 
     def load(self, token: str) -> WebSession | None:
         """The live session of a cookie token; an idle-expired session is deleted."""
+        found = self._load(token, None)
+        return found[0] if found else None
+
+    def load_signed_in(self, token: str, app: App) -> tuple[WebSession, Actor] | None:
+        """The live session of a cookie token and its user, read in one statement.
+
+        The session row, the user and the user's roles come in one round trip (the core's
+        `App.actor_columns`/`actor_join`/`actor_from_rows`, so the permissions are the
+        core's). None for no live session; a session whose user is no longer active (or no
+        longer exists) is deleted and None returned.
+        """
+        found = self._load(token, app)
+        if found is None:
+            return None
+        session, rows = found
+        try:
+            return session, app.actor_from_rows(session.user_id, rows)
+        except NotFoundError:  # the user was deactivated or deleted
+            self.delete(session.id)
+            return None
+
+    def _load(self, token: str, app: App | None) -> tuple[WebSession, list[sa.Row[Any]]] | None:
         if not token or len(token) > 200:
             return None
         sid = token_hash(token)
+        columns: list[Any] = [
+            web_session.c.user_id,
+            web_session.c.csrf_token,
+            web_session.c.locale,
+            web_session.c.last_seen_at,
+        ]
+        statement = sa.select(*columns).where(web_session.c.id == sid)
+        if app is not None:
+            statement = (
+                sa.select(*columns, *app.actor_columns())
+                .select_from(app.actor_join(web_session, web_session.c.user_id))
+                .where(web_session.c.id == sid)
+            )
         with self.reader.connect() as connection:
-            row = connection.execute(
-                sa.select(
-                    web_session.c.user_id,
-                    web_session.c.csrf_token,
-                    web_session.c.locale,
-                    web_session.c.last_seen_at,
-                ).where(web_session.c.id == sid)
-            ).first()
-            if row is None:
+            rows = list(connection.execute(statement))
+            if not rows:
                 return None
+            row = rows[0]
             now = utcnow()
             if now - row.last_seen_at > self.settings.idle_timeout:
                 connection.execute(web_session.delete().where(web_session.c.id == sid))
@@ -104,7 +135,8 @@ class SessionStore:
                 connection.execute(
                     web_session.update().where(web_session.c.id == sid).values(last_seen_at=now)
                 )
-        return WebSession(sid, row.user_id, row.csrf_token, row.locale, row.last_seen_at)
+        session = WebSession(sid, row.user_id, row.csrf_token, row.locale, row.last_seen_at)
+        return session, rows
 
     def delete(self, session_id: str) -> None:
         """End a session."""

@@ -186,7 +186,14 @@ def keyset_page(
         result = session.execute(ordered(stmt, True).limit(limit + 1))
         keys = list(result.keys())
         rows = list(result.all())
-    if len(rows) <= limit:
+    # A core column declared NOT NULL has no NULL tail to read (an extension's column can be
+    # NULL whatever it declares: a customer without the extension row).
+    no_nulls = (
+        sort is not None
+        and sort.extension is None
+        and getattr(sort_column, "nullable", True) is False
+    )
+    if len(rows) <= limit and not (no_nulls and not in_nulls):
         stmt = base if sort_column is None else base.where(sort_column.is_(None))
         if position is not None and (sort_column is None or in_nulls):
             stmt = stmt.where(after(key_column, position["id"]))

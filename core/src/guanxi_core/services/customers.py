@@ -89,6 +89,7 @@ class Customer360:
         organizations: organizations it belongs to (`id`, `name`, `title`).
         members: people belonging to it, if it is an organization.
         activities: the latest activities, newest first, with their extension values.
+        activities_cursor: the timeline cursor after `activities` (None: no more).
     """
 
     customer: Record
@@ -96,6 +97,7 @@ class Customer360:
     organizations: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     activities: list[Record] = field(default_factory=list)
+    activities_cursor: str | None = None
 
 
 class CustomerService:
@@ -225,7 +227,12 @@ class CustomerService:
             return _store.to_records(ENTITY, session.execute(stmt))
 
     def view360(self, customer_id: int, *, activities: int = 50) -> Customer360:
-        """The customer, its tags, affiliations and latest activities, in few queries."""
+        """The customer, its tags, affiliations and latest activities, in few queries.
+
+        A person's organizations or an organization's members (affiliations link a person to
+        an organization), whichever its kind has: one statement, not both. `activities` is
+        the page size of the timeline read (its cursor in `activities_cursor`); 0 reads none.
+        """
         self.ctx.require("core.customer.view")
         with self.ctx.read() as session:
             record = self._get(session, customer_id)
@@ -238,26 +245,33 @@ class CustomerService:
                 )
             )
             visible = self.visible()
-            orgs = session.execute(
-                select(Customer.id, Customer.name, Affiliation.title)
-                .join(Affiliation, col(Affiliation.organization_id) == col(Customer.id))
-                .where(col(Affiliation.person_id) == customer_id, *visible)
-                .order_by(col(Customer.name))
-            )
-            members = session.execute(
-                select(Customer.id, Customer.name, Affiliation.title)
-                .join(Affiliation, col(Affiliation.person_id) == col(Customer.id))
-                .where(col(Affiliation.organization_id) == customer_id, *visible)
-                .order_by(col(Customer.name))
-                .limit(200)
-            )
+            organizations: builtins.list[dict[str, Any]] = []
+            members: builtins.list[dict[str, Any]] = []
+            if record.get("kind") == "organization":
+                rows = session.execute(
+                    select(Customer.id, Customer.name, Affiliation.title)
+                    .join(Affiliation, col(Affiliation.person_id) == col(Customer.id))
+                    .where(col(Affiliation.organization_id) == customer_id, *visible)
+                    .order_by(col(Customer.name))
+                    .limit(200)
+                )
+                members = [dict(r._mapping) for r in rows]
+            else:
+                rows = session.execute(
+                    select(Customer.id, Customer.name, Affiliation.title)
+                    .join(Affiliation, col(Affiliation.organization_id) == col(Customer.id))
+                    .where(col(Affiliation.person_id) == customer_id, *visible)
+                    .order_by(col(Customer.name))
+                )
+                organizations = [dict(r._mapping) for r in rows]
             timeline = self.ctx.activities.timeline(customer_id, limit=activities)
         return Customer360(
             customer=record,
             tags=tags,
-            organizations=[dict(r._mapping) for r in orgs],
-            members=[dict(r._mapping) for r in members],
+            organizations=organizations,
+            members=members,
             activities=timeline.items,
+            activities_cursor=timeline.next_cursor,
         )
 
     def history(self, customer_id: int, *, limit: int = 100) -> builtins.list[AuditEntry]:

@@ -46,4 +46,5 @@ def display_for(
     def translate(text: LazyText | str) -> str:
         return app.translator.gettext(text, state.locale)
 
-    return make_display(app, state.locale, fields, (r.values for r in records), translate)
+    records_values = (r.values for r in records)
+    return make_display(app, state.locale, fields, records_values, translate, state.names)

@@ -24,6 +24,7 @@ from guanxi_core import (
     ConflictError,
     FieldError,
     LazyText,
+    Page,
     Record,
     ValidationError,
     WorkflowError,
@@ -101,17 +102,20 @@ def timeline_context(
     *,
     kinds: Sequence[str] = (),
     cursor: str | None = None,
+    page: Page | None = None,
 ) -> dict[str, Any]:
     """What `web/activities/_timeline.html` needs: `{"timeline": TimelineView}`.
 
-    The customer page calls it for the first page. `NotFoundError` when the user may not
-    see the customer; `QueryError` for a malformed cursor.
+    The customer page calls it for the first page, passing the `page` it read already (the
+    first `PAGE_SIZE` activities, unfiltered). `NotFoundError` when the user may not see the
+    customer; `QueryError` for a malformed cursor.
     """
     app = _app(request)
     actor = actor_of(request)
-    page = app.context(actor).activities.timeline(
-        customer_id, kinds=kinds, limit=PAGE_SIZE, cursor=cursor
-    )
+    if page is None:
+        page = app.context(actor).activities.timeline(
+            customer_id, kinds=kinds, limit=PAGE_SIZE, cursor=cursor
+        )
     can_log = actor.can("core.activity.create")
     return {
         "timeline": TimelineView(

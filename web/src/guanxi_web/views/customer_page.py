@@ -18,7 +18,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect
 
-from guanxi_core import App, ConflictError, ValidationError, _
+from guanxi_core import App, ConflictError, Page, ValidationError, _
 from guanxi_core.access import Actor
 from guanxi_core.fields import FieldSpec
 from guanxi_core.services.context import Context
@@ -39,6 +39,7 @@ from guanxi_web.views._customer_changes import (
     user_names,
 )
 from guanxi_web.views._shared import actor_of, check_id, display_for, translate_for
+from guanxi_web.views.activities import PAGE_SIZE as TIMELINE_PAGE
 from guanxi_web.views.activities import timeline_context
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -152,19 +153,24 @@ def customer_context(
 ) -> dict[str, Any]:
     """Everything the full page renders (a 404 for a customer the user may not see)."""
     app, ctx = context_of(request)
-    # `view.activities` stays filled: slot panels are promised the latest activities.
-    view = ctx.customers.view360(customer_id)
+    # One read: `view.activities` (slot panels are promised the latest activities) is the
+    # timeline's first page too.
+    view = ctx.customers.view360(customer_id, activities=TIMELINE_PAGE)
     customer = view.customer
     panels = panels if panels is not None else panels_of(request)
     specs = app.fields.for_entity("customer")
+    # The customer's and the activities' owners and teams named in one query (the
+    # timeline's display finds them read already: `RequestState.names`).
+    display = display_for(request, specs, [customer, *view.activities])
+    first = Page(view.activities, next_cursor=view.activities_cursor)
     return {
         "view": view,
         "customer": customer,
         "panels": panels,
         "fields": {s.key: s for s in specs},
-        "display": display_for(request, specs, [customer]),
+        "display": display,
         "can_edit": actor_of(request).can(EDIT),
-        **timeline_context(request, customer_id),
+        **timeline_context(request, customer_id, page=first),
         "related_q": "",
         "related_results": None,
         "related_errors": [],

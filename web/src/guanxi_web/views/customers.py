@@ -18,11 +18,12 @@ from litestar.datastructures import FormMultiDict
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from guanxi_core import App, NotFoundError, Page, QueryError, ValidationError, _
+from guanxi_core import App, NotFoundError, Page, QueryError, Record, ValidationError, _
 from guanxi_core.i18n import LazyText
 from guanxi_core.models import Team, User
+from guanxi_web.display import Display
 from guanxi_web.rendering import ENVIRONMENT, is_htmx, page_context, render
 from guanxi_web.saved_views import SavedView, SavedViews
 from guanxi_web.state import request_state, web_context
@@ -30,6 +31,7 @@ from guanxi_web.views._customer_list import (
     NONE,
     PATH,
     TAGS,
+    Column,
     ListState,
     Option,
     Translate,
@@ -115,8 +117,12 @@ def _read_page(request: Req, state: ListState) -> tuple[Page | None, str | None]
 
 
 def _names(app: App) -> tuple[list[Option], list[Option]]:
-    """Active users and all teams as options of the pickers (one query each)."""
-    with Session(app.engine) as session:
+    """Active users and all teams as options of the pickers (one query each).
+
+    On the read engine (AUTOCOMMIT on PostgreSQL): no BEGIN/ROLLBACK round trips, and no
+    rollback that makes psycopg forget the connection's prepared statements.
+    """
+    with app.read_engine.connect() as session:
         users = session.execute(
             select(User.id, User.display_name)
             .where(col(User.is_active))
@@ -158,6 +164,37 @@ def _fill_options(
             control.options.append(Option(current, current))  # beyond the picker's limit
 
 
+def list_rows(
+    items: list[Record],
+    columns: list[Column],
+    tags: dict[int, list[str]],
+    display: Display,
+    translate: Translate,
+) -> list[tuple[int, str, list[tuple[str, str, Any]]]]:
+    """The rows as `_list_rows.html` shows them, every value formatted here once.
+
+    Per row: the id, the label of its checkbox and, per column, `(kind, column label, value)`
+    where kind is `name`, `tags` (value: the tag names) or `value` (the displayed text).
+    """
+    pick = translate(_("Select {name}"))
+    rows: list[tuple[int, str, list[tuple[str, str, Any]]]] = []
+    for item in items:
+        values = item.values
+        cells: list[tuple[str, str, Any]] = []
+        for column in columns:
+            key = column.key
+            if key == "name":
+                cells.append(("name", column.label, values.get("name")))
+            elif key == TAGS:
+                cells.append(("tags", column.label, tags.get(item.id)))
+            else:
+                text = display(column.spec, values.get(key)) if column.spec is not None else ""
+                cells.append(("value", column.label, text))
+        name = values.get("name")
+        rows.append((item.id, pick.replace("{name}", "" if name is None else str(name)), cells))
+    return rows
+
+
 def _panel(request: Req, state: ListState) -> ViewsPanel:
     views = SavedViews(web_context(request).app.engine, actor_of(request).id or 0).all()
     active = next((v for v in views if v.id == state.view_id), None)
@@ -185,6 +222,7 @@ def list_response(
     shown = state.shown
     specs = [c.spec for c in shown if c.spec is not None]
     ctx = app.context(actor)
+    translate = _translate(request)
     tags = ctx.customers.tags_for(i.id for i in items) if any(c.key == TAGS for c in shown) else {}
     context: dict[str, Any] = {
         "state": state,
@@ -193,20 +231,19 @@ def list_response(
         "page": page,
         "next_cursor": page.next_cursor if page is not None else None,
         "tags": tags,
-        "display": display_for(request, specs, items),
+        "rows": list_rows(items, shown, tags, display_for(request, specs, items), translate),
         "notice": notice,
         "htmx": htmx,
         "bulk_done": bulk_done,
         "can_edit": actor.can("core.customer.edit"),
         "can_assign": actor.can("core.customer.assign"),
-        "sort_options": sort_options(state, _translate(request)),
+        "sort_options": sort_options(state, translate),
     }
     block: str | None = None
     if htmx:
         more = request.method == "GET" and "cursor" in request.query_params
         block = "rows" if more else "results"
     else:
-        translate = _translate(request)
         users, teams = _names(app)
         tag_names = ctx.customers.tag_names(limit=MAX_PICKER)
         _fill_options(state, users, teams, tag_names, translate)
