@@ -12,6 +12,7 @@ from rich.table import Table
 from guanxi_core import migrate, plugin_admin
 from guanxi_core.access import system_actor
 from guanxi_core.app import App
+from guanxi_core.cli import plugin_dev
 from guanxi_core.cli._runtime import Runtime, current, echo, fail
 from guanxi_core.i18n import _
 from guanxi_core.loader import PluginStatus
@@ -169,3 +170,8 @@ def purge(
     except plugin_admin.PluginRefused as refused:
         _refuse(runtime, refused)
     echo(runtime.t(_("purged {name}; it is now disabled"), name=name))
+
+
+# Writing plugins: `guanxi plugins new` and `guanxi plugins check` (see plugin_dev.py).
+cli.command("new")(plugin_dev.new)
+cli.command("check")(plugin_dev.check)
