@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, make_url, text
 
 from guanxi_core.access import Actor
 from guanxi_core.app import App, create_app
@@ -27,8 +27,33 @@ TEST_URL_VARIABLE = "GUANXI_TEST_DATABASE_URL"
 
 
 def test_database_url() -> str | None:
-    """The PostgreSQL (or other) URL tests should use, or None for SQLite."""
-    return os.environ.get(TEST_URL_VARIABLE) or None
+    """The PostgreSQL URL tests should use, or None for SQLite.
+
+    Under pytest-xdist each worker gets a database of its own beside the configured one
+    (`test_gw0`, `test_gw1`, ...), since tests empty their database.
+    """
+    url = os.environ.get(TEST_URL_VARIABLE) or None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url is None or not worker:
+        return url
+    return sibling_database(url, worker)
+
+
+def sibling_database(url: str, suffix: str) -> str:
+    """The URL of database `<name>_<suffix>` on the server of `url`, created if missing."""
+    parsed = make_url(url)
+    name = f"{parsed.database}_{suffix}"
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 class TestDatabase:
@@ -135,5 +160,6 @@ __all__ = [
     "build_app",
     "is_sqlite",
     "make_actor",
+    "sibling_database",
     "test_database_url",
 ]

@@ -28,6 +28,7 @@ from guanxi_core.conformance import check, inspect_plugin
 from guanxi_core.db import make_engine
 from guanxi_core.loader import core_version
 from guanxi_core.scaffold import ScaffoldError, compatible_range, generate, installed_names
+from guanxi_core.testing import sibling_database
 from guanxi_core.testing import test_database_url as configured_test_database
 
 HERE = Path(__file__).parent
@@ -44,17 +45,7 @@ def scratch_server_url() -> Iterator[str | None]:
     if url is None:
         yield None
         return
-    parsed = make_url(url)
-    name = f"{parsed.database}_scaffold"
-    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        ).first()
-        if exists is None:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    yield parsed.set(database=name).render_as_string(hide_password=False)
+    yield sibling_database(url, "scaffold")
 
 
 @pytest.fixture
