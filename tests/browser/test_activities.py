@@ -43,6 +43,8 @@ def test_rep_logs_an_activity_from_the_customer_page_and_sees_it_in_the_timeline
     form.get_by_label("Details").fill("Wants delivery in May")
     form.get_by_label("Kind").select_option("core.visit")  # the form follows the kind...
     expect(form.get_by_label("Kind")).to_have_value("core.visit")
+    # the form is re-drawn for the new kind (Save waits for it, disabled meanwhile)
+    expect(form.locator("input[type=hidden][name=kind]")).to_have_value("core.visit")
     expect(form.get_by_label("Subject")).to_have_value("Discussed the contract")  # ...kept
     expect(form.get_by_label("Details")).to_have_value("Wants delivery in May")
     form.get_by_role("button", name="Save").click()
