@@ -15,6 +15,8 @@ from guanxi_web.state import request_state, web_context
 
 ENVIRONMENT = "guanxi_web.jinja"
 LANGUAGE_NAMES = {"en": "English", "zh_CN": "中文"}
+# The language picker's choices: the same for every request.
+LANGUAGES = [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LOCALES]
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -34,19 +36,25 @@ def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     state = request_state(request)
     translator = web.app.translator
 
-    def translate(text: LazyText | str, **params: Any) -> str:
-        return translator.gettext(text, state.locale, **params)
+    locale = state.locale
 
+    def translate(text: LazyText | str, **params: Any) -> str:
+        return translator.gettext(text, locale, **params)
+
+    # The path and query from the scope, as `request.url` has them (without building a URL).
+    scope = request.scope
+    path = scope.get("root_path", "") + scope["path"]
+    query = scope.get("query_string", b"").decode()
     return {
         "_": translate,
         "actor": state.actor,
-        "locale": state.locale,
-        "html_lang": state.locale.replace("_", "-"),
-        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in SUPPORTED_LOCALES],
+        "locale": locale,
+        "html_lang": locale.replace("_", "-"),
+        "languages": LANGUAGES,
         "csrf_token": state.csrf,
-        "path": request.url.path,
+        "path": path,
         "request": request,  # for globals such as slot() and plugin_nav()
-        "current_url": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "current_url": path + (f"?{query}" if query else ""),
     }
 
 

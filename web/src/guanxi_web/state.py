@@ -133,40 +133,37 @@ def _resolve(web: WebContext, scope: Scope) -> RequestState:
 
 
 def web_middleware(app: ASGIApp) -> ASGIApp:
-    """Attach the `RequestState` and add the security headers and pending cookies."""
+    """Attach the `RequestState` (the session, user and language) to every non-static request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
-        if static:
-            state = None
-        else:
+        if not scope["path"].startswith("/static/"):
             web: WebContext = scope["litestar_app"].state[STATE_KEY]
             state = await anyio.to_thread.run_sync(_resolve, web, scope)
             scope.setdefault("state", {})[STATE_KEY] = state
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if state is not None:
-                    headers += [(b"set-cookie", c.encode()) for c in state.set_cookies]
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
+        # The pending cookies and `cache-control` go out with the security headers
+        # (`add_security_headers`): one pass over the response headers.
+        await app(scope, receive, send)
 
     return middleware
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """`before_send` hook: the security headers, on every response (router 404s too)."""
+    """`before_send` hook: the security headers, on every response (router 404s too).
+
+    A response to a request the middleware resolved (not a static file) also gets the
+    request's pending cookies and `cache-control: no-store`.
+    """
     if message["type"] == "http.response.start":
         headers = list(message.get("headers", []))
         present = {name.lower() for name, _value in headers}
         headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+        state = scope.get("state", {}).get(STATE_KEY)
+        if isinstance(state, RequestState):
+            headers += [(b"set-cookie", c.encode()) for c in state.set_cookies]
+            headers.append((b"cache-control", b"no-store"))
         message["headers"] = headers
 
 
