@@ -7,7 +7,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, exists, false, func, literal
+from sqlalchemy import (
+    Connection,
+    String,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
@@ -27,6 +40,11 @@ ENTITY = "customer"
 CUSTOMER = table_of(Customer)
 CUSTOMER_TAG = table_of(CustomerTag)
 TAG = table_of(Tag)
+AFFILIATION = table_of(Affiliation)
+_LINK_TAG, _LINK_ORGANIZATION, _LINK_MEMBER = "t", "o", "m"
+"""The kinds of `view360`'s link rows: a tag, an organization of a person, a member."""
+MEMBERS_SHOWN = 200
+"""The most members of an organization the 360° view reads."""
 BULK_LIMIT = 1000
 """The most customers one bulk call changes (a few pages of a list)."""
 
@@ -77,6 +95,43 @@ def _unique_ids(customer_ids: Iterable[int]) -> builtins.list[int]:
             ]
         )
     return ids
+
+
+def _link_parts() -> tuple[Any, Any, Any]:
+    """`view360`'s link statements without access conditions: tags, organizations, members.
+
+    The customer is the bound `:customer_id`; members are ordered and limited (the caller
+    reads them through a subquery, after adding the actor's conditions).
+    """
+    customer_id = bindparam("customer_id", type_=CUSTOMER.c.id.type)
+    tags = (
+        select(
+            literal_column(f"'{_LINK_TAG}'", String).label("link"),
+            cast(null(), CUSTOMER.c.id.type).label("id"),
+            TAG.c.name.label("name"),
+            cast(null(), AFFILIATION.c.title.type).label("title"),
+        )
+        .select_from(CUSTOMER_TAG.join(TAG, TAG.c.id == CUSTOMER_TAG.c.tag_id))
+        .where(CUSTOMER_TAG.c.customer_id == customer_id)
+    )
+    organizations = (
+        select(
+            literal_column(f"'{_LINK_ORGANIZATION}'", String).label("link"),
+            CUSTOMER.c.id,
+            CUSTOMER.c.name,
+            AFFILIATION.c.title,
+        )
+        .select_from(CUSTOMER.join(AFFILIATION, AFFILIATION.c.organization_id == CUSTOMER.c.id))
+        .where(AFFILIATION.c.person_id == customer_id)
+    )
+    members = (
+        select(CUSTOMER.c.id, CUSTOMER.c.name, AFFILIATION.c.title)
+        .select_from(CUSTOMER.join(AFFILIATION, AFFILIATION.c.person_id == CUSTOMER.c.id))
+        .where(AFFILIATION.c.organization_id == customer_id)
+        .order_by(CUSTOMER.c.name, CUSTOMER.c.id)
+        .limit(MEMBERS_SHOWN)
+    )
+    return tags, organizations, members
 
 
 @dataclass
@@ -132,7 +187,17 @@ class CustomerService:
             return self._get(session, customer_id)
 
     def _get(self, session: Session | Connection, customer_id: int) -> Record:
-        row = session.execute(self._select().where(CUSTOMER.c.id == customer_id)).first()
+        # The statement by id is built once per app (its id a bound parameter); only the
+        # actor's access conditions are added per call.
+        base = self.app.cache.get("customer.by_id")
+        if base is None:
+            self._select()
+            base = self.app.cache["customer.by_id"] = self.app.cache["customer.select"].where(
+                CUSTOMER.c.id == bindparam("customer_id", type_=CUSTOMER.c.id.type)
+            )
+        visible = self.visible()
+        stmt = base.where(*visible) if visible else base
+        row = session.execute(stmt, {"customer_id": customer_id}).first()
         if row is None:
             raise NotFoundError(ENTITY, customer_id)
         return _store.to_record(ENTITY, row)
@@ -230,40 +295,23 @@ class CustomerService:
         """The customer, its tags, affiliations and latest activities, in few queries.
 
         A person's organizations or an organization's members (affiliations link a person to
-        an organization), whichever its kind has: one statement, not both. `activities` is
-        the page size of the timeline read (its cursor in `activities_cursor`); 0 reads none.
+        an organization), whichever its kind has, read with the tags in one statement.
+        `activities` is the page size of the timeline read (its cursor in
+        `activities_cursor`); 0 reads none.
         """
         self.ctx.require("core.customer.view")
+        visible = self.visible()
         with self.ctx.read() as session:
             record = self._get(session, customer_id)
-            tags = list(
-                session.scalars(
-                    select(Tag.name)
-                    .join(CustomerTag, col(CustomerTag.tag_id) == col(Tag.id))
-                    .where(col(CustomerTag.customer_id) == customer_id)
-                    .order_by(col(Tag.name))
-                )
-            )
-            visible = self.visible()
-            organizations: builtins.list[dict[str, Any]] = []
-            members: builtins.list[dict[str, Any]] = []
-            if record.get("kind") == "organization":
-                rows = session.execute(
-                    select(Customer.id, Customer.name, Affiliation.title)
-                    .join(Affiliation, col(Affiliation.person_id) == col(Customer.id))
-                    .where(col(Affiliation.organization_id) == customer_id, *visible)
-                    .order_by(col(Customer.name))
-                    .limit(200)
-                )
-                members = [dict(r._mapping) for r in rows]
-            else:
-                rows = session.execute(
-                    select(Customer.id, Customer.name, Affiliation.title)
-                    .join(Affiliation, col(Affiliation.organization_id) == col(Customer.id))
-                    .where(col(Affiliation.person_id) == customer_id, *visible)
-                    .order_by(col(Customer.name))
-                )
-                organizations = [dict(r._mapping) for r in rows]
+            # Tags, organizations and members in one round trip: (kind, id, name, title) rows.
+            links = self._links_statement(visible)
+            rows = session.execute(links, {"customer_id": customer_id}).all()
+            tags = [r[2] for r in rows if r[0] == _LINK_TAG]
+            # Affiliations link a person to an organization: the page shows one direction.
+            shown = _LINK_MEMBER if record.get("kind") == "organization" else _LINK_ORGANIZATION
+            related = [{"id": r[1], "name": r[2], "title": r[3]} for r in rows if r[0] == shown]
+            organizations = related if shown == _LINK_ORGANIZATION else []
+            members = related if shown == _LINK_MEMBER else []
             timeline = self.ctx.activities.timeline(customer_id, limit=activities)
         return Customer360(
             customer=record,
@@ -273,6 +321,38 @@ class CustomerService:
             activities=timeline.items,
             activities_cursor=timeline.next_cursor,
         )
+
+    def _links_statement(self, visible: builtins.list[Any]) -> Any:
+        """Tags, organizations and members of `:customer_id` as (link, id, name, title) rows.
+
+        The parts are built once per app; the statement too for an actor without access
+        conditions, else only the actor's conditions are added per call. Rows by name, then id.
+        """
+        cache = self.app.cache
+        if not visible and "customer.links" in cache:
+            return cache["customer.links"]
+        parts = cache.get("customer.link_parts")
+        if parts is None:
+            parts = cache["customer.link_parts"] = _link_parts()
+        tags, organizations, members = parts
+        if visible:
+            organizations = organizations.where(*visible)
+            members = members.where(*visible)
+        page = members.subquery("members")
+        compound = union_all(
+            tags,
+            organizations,
+            select(
+                literal_column(f"'{_LINK_MEMBER}'", String).label("link"),
+                page.c.id,
+                page.c.name,
+                page.c.title,
+            ),
+        )
+        stmt = compound.order_by(compound.selected_columns.name, compound.selected_columns.id)
+        if not visible:
+            cache["customer.links"] = stmt
+        return stmt
 
     def history(self, customer_id: int, *, limit: int = 100) -> builtins.list[AuditEntry]:
         """The audit entries of the customer, newest first."""
