@@ -42,16 +42,21 @@ class ActivityService:
         self.app = ctx.app
 
     def _select(self, kind: str | None = None) -> Any:
-        extensions = self.app.fields.extensions_for("activity", kind)
-        return (
-            select(*_store.record_columns(ACTIVITY, extensions))
-            .select_from(
+        # The columns and joins depend only on the app's extensions: built once per app and
+        # kind, as the customers' select is; the actor's access rules are added per call.
+        key = f"activity.select.{kind or ''}"
+        base = self.app.cache.get(key)
+        if base is None:
+            extensions = self.app.fields.extensions_for("activity", kind)
+            base = self.app.cache[key] = select(
+                *_store.record_columns(ACTIVITY, extensions)
+            ).select_from(
                 _store.joined(ACTIVITY, extensions).join(
                     CUSTOMER, CUSTOMER.c.id == ACTIVITY.c.customer_id
                 )
             )
-            .where(*self.app.customer_access(self.ctx.actor))
-        )
+        access = self.app.customer_access(self.ctx.actor)
+        return base.where(*access) if access else base
 
     def _get(self, session: Session | Connection, activity_id: int) -> Record:
         row = session.execute(self._select().where(ACTIVITY.c.id == activity_id)).first()
