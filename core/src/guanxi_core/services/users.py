@@ -68,6 +68,22 @@ class UserInfo:
     is_active: bool
     created_at: datetime
 
+    @classmethod
+    def from_row(cls, row: Any, roles: tuple[str, ...]) -> UserInfo:
+        """The user of a row with the user's columns and `team_name`, holding `roles`."""
+        return cls(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            email=row.email,
+            locale=row.locale,
+            team_id=row.team_id,
+            team_name=row.team_name,
+            roles=roles,
+            is_active=bool(row.is_active),
+            created_at=row.created_at,
+        )
+
     @property
     def is_admin(self) -> bool:
         """Whether the user holds the `admin` role."""
@@ -173,21 +189,7 @@ class UserService:
                 .order_by(col(UserRole.role))
             ):
                 roles.setdefault(user_id, []).append(role)
-        return [
-            UserInfo(
-                id=row.id,
-                username=row.username,
-                display_name=row.display_name,
-                email=row.email,
-                locale=row.locale,
-                team_id=row.team_id,
-                team_name=row.team_name,
-                roles=tuple(roles.get(row.id, ())),
-                is_active=bool(row.is_active),
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return [UserInfo.from_row(row, tuple(roles.get(row.id, ()))) for row in rows]
 
     def _get(self, session: Session | Connection, user_id: int) -> UserInfo:
         rows = session.execute(
@@ -282,20 +284,7 @@ class UserService:
         holders: dict[str, builtins.list[UserInfo]] = {}
         with self.ctx.read() as session:
             for row in session.execute(stmt):
-                holders.setdefault(row.role, []).append(
-                    UserInfo(
-                        id=row.id,
-                        username=row.username,
-                        display_name=row.display_name,
-                        email=row.email,
-                        locale=row.locale,
-                        team_id=row.team_id,
-                        team_name=row.team_name,
-                        roles=(row.role,),
-                        is_active=bool(row.is_active),
-                        created_at=row.created_at,
-                    )
-                )
+                holders.setdefault(row.role, []).append(UserInfo.from_row(row, (row.role,)))
         return holders
 
     # -- writing ------------------------------------------------------------------------------
